@@ -1,0 +1,87 @@
+// gemmsim formats [--json]: every format SPEC.md names, with its bits, bias,
+// range and specials.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/commands/commands.h"
+#include "app/report_json.h"
+#include "datapaths/formats/format.h"
+
+namespace gemmsim::app {
+namespace {
+
+std::string SpecialsText(const Format& f) {
+  if (!f.is_float()) return f.is_signed() ? "two's complement" : "unsigned";
+  std::string text = f.has_inf()   ? "Inf, NaN"
+                     : f.has_nan() ? "NaN, no Inf"
+                                   : "none";
+  if (!f.has_negative_zero() && f.layout().has_zero && f.layout().has_sign)
+    text += ", no -0";
+  if (!f.layout().has_zero) text += ", no zero, unsigned";
+  return text;
+}
+
+nlohmann::json FormatJson(const Format& f) {
+  nlohmann::json j = {{"name", f.name()},
+                      {"kind", f.is_float() ? "float" : "integer"},
+                      {"bits", f.bits()},
+                      {"signed", f.is_signed()},
+                      {"max_finite", f.max_finite()},
+                      {"min_value", f.min_value()}};
+  if (f.is_float()) {
+    const FloatLayout& l = f.layout();
+    j["exponent_bits"] = l.exponent_bits;
+    j["mantissa_bits"] = l.mantissa_bits;
+    j["bias"] = l.bias;
+    j["specials"] = SpecialsName(l.specials);
+    j["subnormals"] = l.subnormals && l.has_zero && l.mantissa_bits > 0;
+    j["min_normal"] = f.min_normal();
+    j["min_subnormal"] = f.min_subnormal();
+    j["has_inf"] = f.has_inf();
+    j["has_nan"] = f.has_nan();
+    j["has_negative_zero"] = f.has_negative_zero();
+  }
+  return j;
+}
+
+void PrintTable() {
+  fmt::print("{:<12} {:>4} {:>5} {:>12} {:>12} {:>12}  {}\n", "format", "bits",
+             "bias", "max finite", "min normal", "min subnorm", "specials");
+  for (const auto& name : SpecFormatNames()) {
+    const Format f = FormatByName(name);
+    if (f.is_float()) {
+      fmt::print("{:<12} {:>4} {:>5} {:>12.6g} {:>12.6g} {:>12.6g}  {}\n", name,
+                 f.bits(), f.layout().bias, f.max_finite(), f.min_normal(),
+                 f.min_subnormal(), SpecialsText(f));
+    } else {
+      fmt::print("{:<12} {:>4} {:>5} {:>12.6g} {:>12} {:>12}  {}, min {}\n",
+                 name, f.bits(), "-", f.max_finite(), "-", "-", SpecialsText(f),
+                 f.min_value());
+    }
+  }
+  fmt::print(
+      "\nCustom formats: e<E>m<M> (IEEE-like, bias 2^(E-1)-1), "
+      "e<E>m<M>_b<BIAS>_<ieee|fn|fnuz|none>[_nosub], int<W>, uint<W>.\n");
+}
+
+}  // namespace
+
+void AddFormatsCommand(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "formats", "List every number format with bits, bias, range, specials");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print one JSON object instead of a table");
+  cmd->callback([json] {
+    if (!*json) return PrintTable();
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& name : SpecFormatNames())
+      list.push_back(FormatJson(FormatByName(name)));
+    nlohmann::json doc = JsonHeader();
+    doc["formats"] = list;
+    std::cout << doc.dump(2) << "\n";
+  });
+}
+
+}  // namespace gemmsim::app

@@ -1,0 +1,16 @@
+// Option values shared by several commands, parsed into their types with
+// errors that name the option and the accepted values (exit 2).
+#pragma once
+
+#include <string>
+
+#include "datapaths/formats/codec.h"
+#include "datapaths/formats/format.h"
+
+namespace gemmsim::app {
+
+Format ParseFormatOption(const std::string& value);
+RoundingSpec ParseRoundingOption(const std::string& mode, int stochastic_bits);
+Overflow ParseOverflowOption(const std::string& value);
+
+}  // namespace gemmsim::app

@@ -1,0 +1,47 @@
+// gemmsim: parse the command line, run one command, map errors to the exit
+// codes of SPEC.md "Command line" (0 ok, 1 a check failed, 2 usage or
+// configuration, 3 input file, 70 internal).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "app/commands/commands.h"
+#include "datapaths/error.h"
+
+namespace {
+
+int Run(int argc, char** argv) {
+  CLI::App app{
+      "gemmsim: bit-accurate numerics and cost model of matrix engines.\n"
+      "Every command has --help."};
+  app.set_version_flag("--version", std::string("gemmsim ") + GEMMSIM_VERSION);
+  app.require_subcommand(1);
+  gemmsim::app::AddFormatsCommand(app);
+  gemmsim::app::AddQuantizeCommands(app);
+  gemmsim::app::AddDemoCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0 in CLI11.
+    return app.exit(e) == 0 ? 0 : static_cast<int>(gemmsim::ExitCode::kUsage);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const gemmsim::Error& e) {
+    std::fprintf(stderr, "gemmsim: error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "gemmsim: error: out of memory\n");
+    return static_cast<int>(gemmsim::ExitCode::kInternal);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gemmsim: internal error: %s\n", e.what());
+    return static_cast<int>(gemmsim::ExitCode::kInternal);
+  }
+}
