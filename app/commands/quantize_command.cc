@@ -78,10 +78,10 @@ void Quantize(const QuantizeArgs& args) {
     }
   }
   fmt::print(
-      "{}: {} values -> {} codes ({}, overflow {}, {}): {} exact, {} "
+      "{}: {} values -> {} codes ({}; rounding {}, overflow {}): {} exact, {} "
       "beyond max finite ({}), {} rounded to zero, {} NaN inputs\n",
       args.out, x.size(), f.name(), io::dtype_name(CodeTensor(f, {}, {}).dtype),
-      OverflowName(o.overflow), RoundingName(o.rounding.mode), exact,
+      RoundingName(o.rounding.mode), OverflowName(o.overflow), exact,
       overflowed, f.max_finite(), flushed, nan_in);
 }
 
