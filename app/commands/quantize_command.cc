@@ -121,7 +121,8 @@ void AddQuantizeCommands(CLI::App& app) {
       ->capture_default_str();
   quantize
       ->add_option("--overflow", q->overflow,
-                   "ieee (Inf, else NaN, else max finite) or saturate")
+                   "ieee (IEEE 754; Inf, else NaN, else max finite), saturate, "
+                   "or infinity (Inf even when rounding toward zero)")
       ->capture_default_str();
   quantize->add_option("--seed", q->seed, "Seed of stochastic rounding")
       ->capture_default_str();

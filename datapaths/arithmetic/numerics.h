@@ -37,22 +37,34 @@ struct PromoteSpec {
   RoundingSpec rounding;
 };
 
+// One accumulator design (SPEC.md "Accumulation"). The K products are cut
+// into chunks of promote.every (one chunk without promote), each chunk into
+// blocks of `block`; a block and the accumulator go through one multi-term
+// addition whose rounded result is the new accumulator.
 struct AccumulateSpec {
   Format format = FormatByName("fp32");  // float, or int<W>
   int block = 1;                         // products per multi-term addition
   Alignment alignment = Alignment::kExact;
-  int extra_bits = 0;   // kept below the accumulator's significand (truncate)
-  bool sticky = false;  // truncate: OR the dropped bits into one sticky bit
+  // truncate: aligned terms keep `adder_fraction_bits + extra_bits` bits
+  // below the largest term's exponent; the rest is dropped (or OR'ed into a
+  // sticky bit). A negative extra_bits also cuts the adder's result to that
+  // many fraction bits. adder_fraction_bits defaults to the accumulator's
+  // mantissa bits; tensor cores keep 23 even when they accumulate in fp16.
+  int extra_bits = 0;
+  std::optional<int> adder_fraction_bits;
+  bool sticky = false;
   RoundingSpec rounding;
+  // Floats: ieee (IEEE 754: a mode rounding toward zero gives max finite),
+  // saturate, or infinity (every overflow is +-Inf, as tensor cores do).
+  Overflow overflow = Overflow::kIeee;
+  IntegerOverflow integer_overflow = IntegerOverflow::kWrap;  // int<W>
   Order order = Order::kSequential;
-  IntegerOverflow integer_overflow = IntegerOverflow::kWrap;
   std::optional<PromoteSpec> promote;
-  // Block-FMA model details (the tensor-core papers): the alignment exponent
-  // never goes below this, subnormal inputs may be flushed, subnormal
-  // results may be flushed.
+  // truncate: the alignment exponent never goes below this (the published
+  // tensor-core models' minimum alignment exponent).
   std::optional<int> min_alignment_exponent;
-  bool subnormal_inputs = true;
-  bool subnormal_outputs = true;
+  bool subnormal_inputs = true;   // false: subnormal inputs are flushed to 0
+  bool subnormal_outputs = true;  // false: subnormal results are flushed to 0
 };
 
 struct OutputSpec {

@@ -61,12 +61,12 @@ struct MxElement {
   int emax;
 };
 constexpr std::array<MxElement, 6> kMxElements = {{
-    {"e4m3fn", 8},   // MXFP8 E4M3: max 448 = 1.75 * 2^8
-    {"e5m2", 15},    // MXFP8 E5M2: max 57344 = 1.75 * 2^15
-    {"e3m2fn", 4},   // MXFP6 E3M2: max 28 = 1.75 * 2^4
-    {"e2m3fn", 2},   // MXFP6 E2M3: max 7.5 = 1.875 * 2^2
-    {"e2m1fn", 2},   // MXFP4 E2M1: max 6 = 1.5 * 2^2
-    {"int8", 0},     // MXINT8: max 127 * 2^-6 = 1.984375 < 2^1
+    {"e4m3fn", 8},  // MXFP8 E4M3: max 448 = 1.75 * 2^8
+    {"e5m2", 15},   // MXFP8 E5M2: max 57344 = 1.75 * 2^15
+    {"e3m2fn", 4},  // MXFP6 E3M2: max 28 = 1.75 * 2^4
+    {"e2m3fn", 2},  // MXFP6 E2M3: max 7.5 = 1.875 * 2^2
+    {"e2m1fn", 2},  // MXFP4 E2M1: max 6 = 1.5 * 2^2
+    {"int8", 0},    // MXINT8: max 127 * 2^-6 = 1.984375 < 2^1
 }};
 
 const std::vector<Format>& MxElementFormats() {
@@ -121,13 +121,15 @@ double DivideToOdd(double x, double d) {
   // 2. A finite quotient beyond double still overflows every format: keep
   //    it finite, so that Encode applies the rounding mode's overflow rule
   //    (rtz gives max finite) and not the rule for an infinite input.
-  if (std::isinf(q)) return std::copysign(std::numeric_limits<double>::max(), x);
+  if (std::isinf(q))
+    return std::copysign(std::numeric_limits<double>::max(), x);
   // 3. Quotients far below every element format's range: only their sign
   //    and non-zeroness matter (rne gives 0, rup the smallest subnormal...),
   //    so keep them non-zero.
   if (std::fabs(q) < std::numeric_limits<double>::min() ||
       std::fabs(x) < kExactRemainderFloor) {
-    return q != 0 ? q : std::copysign(std::numeric_limits<double>::denorm_min(), x);
+    return q != 0 ? q
+                  : std::copysign(std::numeric_limits<double>::denorm_min(), x);
   }
   // 4. A power-of-two divisor only moves the exponent: q is exact.
   constexpr uint64_t kFractionMask = (uint64_t{1} << 52) - 1;
@@ -173,8 +175,11 @@ struct BlockAmax {
 BlockAmax AbsMax(std::span<const double> block) {
   BlockAmax out;
   for (double x : block) {
-    if (!std::isfinite(x)) out.finite = false;
-    else out.amax = std::max(out.amax, std::fabs(x));
+    if (std::isfinite(x)) {
+      out.amax = std::max(out.amax, std::fabs(x));
+    } else {
+      out.finite = false;
+    }
   }
   return out;
 }
@@ -186,9 +191,9 @@ uint32_t RandomFor(const EncodeOptions& o, const RandomKey& key,
 
 void CheckTensorAmax(double tensor_amax) {
   if (tensor_amax < 0) {
-    throw Error(ExitCode::kInternal,
-                "block scaling: tensor amax " + std::to_string(tensor_amax) +
-                    " is negative");
+    throw Error(ExitCode::kInternal, "block scaling: tensor amax " +
+                                         std::to_string(tensor_amax) +
+                                         " is negative");
   }
 }
 
@@ -219,10 +224,10 @@ void QuantizeMx(const Format& f, std::span<const double> values,
     // 2. X = floor(log2(amax)) - emax. ilogb reads floor(log2) off the
     //    exponent bits (subnormal doubles included): exact, unlike log2().
     //    A zero block has no exponent: it takes the smallest scale.
-    const int x = a.amax == 0 ? kMinSharedExponent
-                              : std::clamp(std::ilogb(a.amax) - emax,
-                                           kMinSharedExponent,
-                                           kMaxSharedExponent);
+    const int x = a.amax == 0
+                      ? kMinSharedExponent
+                      : std::clamp(std::ilogb(a.amax) - emax,
+                                   kMinSharedExponent, kMaxSharedExponent);
     const uint64_t scale_code = static_cast<uint64_t>(x + kE8m0Bias);
     out.block_scale_codes.push_back(scale_code);
     out.block_scales.push_back(Decode(E8m0(), scale_code));  // 2^X
@@ -237,9 +242,9 @@ void QuantizeMx(const Format& f, std::span<const double> values,
   }
 }
 
-void QuantizeNvfp4(std::span<const double> values,
-                   const EncodeOptions& options, const RandomKey& key,
-                   uint64_t first_index, ScaledVector& out) {
+void QuantizeNvfp4(std::span<const double> values, const EncodeOptions& options,
+                   const RandomKey& key, uint64_t first_index,
+                   ScaledVector& out) {
   const double s_g = out.tensor_scale;
   const EncodeOptions scale_options{RoundingSpec{}, Overflow::kSaturate};
   const EncodeOptions element_options{options.rounding, Overflow::kSaturate};
@@ -319,9 +324,9 @@ int MxElementEmax(const Format& f) {
 void ValidateScaling(const Format& f, const ScalingSpec& spec) {
   const std::string_view name = ScalingName(spec.kind);
   if (name == "?") {
-    throw Error(ExitCode::kInternal, "block scaling: unknown scaling kind " +
-                                         std::to_string(static_cast<int>(
-                                             spec.kind)));
+    throw Error(ExitCode::kInternal,
+                "block scaling: unknown scaling kind " +
+                    std::to_string(static_cast<int>(spec.kind)));
   }
   if (spec.power_of_two && spec.kind != ScalingKind::kPerTensor) {
     throw ConfigError("scaling " + std::string(name) +
@@ -346,10 +351,9 @@ double TensorScale(const Format& f, const ScalingSpec& spec,
       if (spec.power_of_two) {
         // amax / 2^e <= max: no element overflows. Kept to float32's powers
         // of two, 2^-149..2^127.
-        return std::ldexp(1.0, std::clamp(CeilLog2Ratio(tensor_amax,
-                                                        f.max_finite()),
-                                          kFloat32MinPowerOfTwo,
-                                          kFloat32MaxPowerOfTwo));
+        return std::ldexp(
+            1.0, std::clamp(CeilLog2Ratio(tensor_amax, f.max_finite()),
+                            kFloat32MinPowerOfTwo, kFloat32MaxPowerOfTwo));
       }
       return Float32Scale(DivideToOdd(tensor_amax, f.max_finite()));
     case ScalingKind::kNvfp4:
@@ -424,10 +428,10 @@ std::vector<double> DequantizeScaled(const Format& f, const ScaledVector& v) {
 std::vector<double> DequantizeScaled(const Format& f, ScalingKind kind,
                                      const ScaledVector& v) {
   if (v.block != ScalingBlockSize(kind)) {
-    throw Error(ExitCode::kInternal,
-                "block scaling: a vector with blocks of " +
-                    std::to_string(v.block) + " was not made by scaling " +
-                    std::string(ScalingName(kind)));
+    throw Error(ExitCode::kInternal, "block scaling: a vector with blocks of " +
+                                         std::to_string(v.block) +
+                                         " was not made by scaling " +
+                                         std::string(ScalingName(kind)));
   }
   return DequantizeScaled(f, v);
 }

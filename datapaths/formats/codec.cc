@@ -40,7 +40,7 @@ uint64_t NanCode(const Format& f, bool negative) {
 uint64_t OverflowCode(const Format& f, bool negative, Rounding mode,
                       Overflow policy) {
   if (policy == Overflow::kSaturate ||
-      RoundsOverflowToMaxFinite(mode, negative))
+      (policy == Overflow::kIeee && RoundsOverflowToMaxFinite(mode, negative)))
     return MaxFiniteCode(f, negative);
   if (f.has_inf()) return f.inf_code() | (negative ? f.sign_mask() : 0);
   if (f.has_nan()) return NanCode(f, negative);

@@ -32,12 +32,20 @@ std::optional<Rounding> ParseRounding(std::string_view name) {
 }
 
 std::string_view OverflowName(Overflow overflow) {
-  return overflow == Overflow::kIeee ? "ieee" : "saturate";
+  switch (overflow) {
+    case Overflow::kIeee:
+      return "ieee";
+    case Overflow::kSaturate:
+      return "saturate";
+    case Overflow::kInfinity:
+      return "infinity";
+  }
+  return "?";
 }
 
 std::optional<Overflow> ParseOverflow(std::string_view name) {
-  if (name == "ieee") return Overflow::kIeee;
-  if (name == "saturate") return Overflow::kSaturate;
+  for (Overflow o : {Overflow::kIeee, Overflow::kSaturate, Overflow::kInfinity})
+    if (OverflowName(o) == name) return o;
   return std::nullopt;
 }
 

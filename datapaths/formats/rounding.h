@@ -23,6 +23,7 @@ enum class Rounding {
 enum class Overflow {
   kIeee,      // ml_dtypes behaviour: Inf, else NaN, else max finite
   kSaturate,  // clamp to +-max finite
+  kInfinity,  // always Inf (NaN where no Inf), whatever the rounding mode
 };
 
 // A rounding mode with its parameter (stochastic rounding compares this many

@@ -117,7 +117,9 @@ double RoundingReference::Round(double x, const EncodeOptions& o) const {
                            (mode == Rounding::kUp && negative) ||
                            (mode == Rounding::kDown && !negative);
   auto overflow = [&]() {
-    if (o.overflow == Overflow::kSaturate || toward_zero) return sign * max;
+    if (o.overflow == Overflow::kSaturate ||
+        (o.overflow == Overflow::kIeee && toward_zero))
+      return sign * max;
     if (f.has_inf()) return sign * inf;
     if (f.has_nan()) return nan;
     return sign * max;

@@ -84,7 +84,8 @@ TEST_CASE("every code round-trips through Encode in every mode") {
   for (const auto& name : testing::SmallFloatFormatNames()) {
     const Format f = FormatByName(name);
     for (Rounding mode : kAllModes) {
-      for (Overflow overflow : {Overflow::kIeee, Overflow::kSaturate}) {
+      for (Overflow overflow :
+             {Overflow::kIeee, Overflow::kSaturate, Overflow::kInfinity}) {
         EncodeOptions o;
         o.rounding.mode = mode;
         o.overflow = overflow;
@@ -102,7 +103,7 @@ TEST_CASE("every code round-trips through Encode in every mode") {
     }
   }
   CHECK(mismatches == 0);
-  CHECK(checked == 14 * 4896);  // 7 modes x 2 overflow policies
+  CHECK(checked == 21 * 4896);  // 7 modes x 3 overflow policies
 }
 
 }  // namespace

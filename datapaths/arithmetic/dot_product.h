@@ -1,0 +1,34 @@
+// One output element d = c + sum_k a_k * b_k, evaluated the way the
+// accumulator in `numerics` does it (SPEC.md "Accumulation"): the slow,
+// obviously correct path that the fast GEMM kernels are proven equal to.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "datapaths/arithmetic/numerics.h"
+#include "datapaths/arithmetic/term.h"
+
+namespace gemmsim {
+
+struct DotContext {
+  uint64_t element_index = 0;  // keys stochastic rounding (with the seed)
+  double output_scale = 1.0;   // per-tensor / NVFP4 tensor scales, applied
+                               // to the accumulated value before the output
+                               // rounding (as a GEMM epilogue does)
+};
+
+// a and b: K factors each (quantized, block scales included); c: the addend
+// as given (it is rounded to the accumulator format first, with rne).
+// Returns d, a value of numerics.output.format (or Inf/NaN).
+//
+// Order: products are cut into chunks of promote.every (one chunk without
+// promote), chunks into blocks of accumulate.block. Inf and NaN inputs are
+// resolved first, as IEEE arithmetic would: a NaN, 0 * Inf, or Infs of both
+// signs give NaN; otherwise an Inf gives that Inf. An accumulator that
+// overflows to Inf stays Inf.
+double DotProduct(std::span<const Factor> a, std::span<const Factor> b,
+                  double c, const Numerics& numerics,
+                  const DotContext& context = {});
+
+}  // namespace gemmsim

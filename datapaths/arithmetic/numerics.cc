@@ -1,0 +1,13 @@
+#include "datapaths/arithmetic/numerics.h"
+
+namespace gemmsim {
+
+std::string_view AlignmentName(Alignment a) {
+  return a == Alignment::kExact ? "exact" : "truncate";
+}
+
+std::string_view OrderName(Order o) {
+  return o == Order::kSequential ? "sequential" : "pairwise";
+}
+
+}  // namespace gemmsim

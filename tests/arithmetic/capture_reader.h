@@ -1,0 +1,22 @@
+// Reads the real tensor-core captures (tests/data/tensor-cores/, see its
+// README): per sample, K float32 words of a and b (hex), c and d (32-char
+// binary strings of float32 bits).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gemmsim::testing {
+
+struct CaptureSet {
+  std::vector<std::vector<float>> a, b;
+  std::vector<float> c, d;
+  size_t size() const { return d.size(); }
+};
+
+// gpu: "H100"; input: folder name ("fp16", "E4M3"); output: "fp32"/"fp16".
+CaptureSet ReadCaptures(const std::string& gpu, const std::string& input,
+                        const std::string& output);
+
+}  // namespace gemmsim::testing
