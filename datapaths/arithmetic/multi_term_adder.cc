@@ -102,7 +102,12 @@ double AddTerms(std::span<const Term> products, double accumulator,
   for (const Term& t : products)
     if (!t.is_zero()) terms.push_back(t);
   if (accumulator != 0) terms.push_back(AccumulatorTerm(accumulator, emin));
-  if (terms.empty()) return SignedZero(spec.rounding);
+  if (terms.empty()) {
+    // Only zeros: -0 when every one is -0 (IEEE: -0 + -0 = -0), else +0.
+    bool all_negative = std::signbit(accumulator);
+    for (const Term& t : products) all_negative = all_negative && t.negative;
+    return all_negative ? -0.0 : SignedZero(spec.rounding);
+  }
 
   const int mantissa = f.is_float() ? f.layout().mantissa_bits : 0;
   int fraction_bits = mantissa;

@@ -23,7 +23,8 @@ namespace gemmsim {
 //   the accumulator's mantissa bits); with sticky, each term keeps one more
 //   bit that ORs everything below it. The exact sum of the cut terms is
 //   rounded to min(mantissa bits, F + extra_bits) fraction bits.
-// No non-zero term, or an exact cancellation: +0 (-0 when rounding down).
+// Only zero terms: -0 if all are -0, else +0 (-0 when rounding down). An
+// exact cancellation: +0 (-0 when rounding down).
 double AddTerms(std::span<const Term> products, double accumulator,
                 const AccumulateSpec& spec, uint32_t random = 0);
 

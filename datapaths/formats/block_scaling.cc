@@ -224,16 +224,18 @@ void QuantizeMx(const Format& f, std::span<const double> values,
     // 2. X = floor(log2(amax)) - emax. ilogb reads floor(log2) off the
     //    exponent bits (subnormal doubles included): exact, unlike log2().
     //    A zero block has no exponent: it takes the smallest scale.
-    const int x = a.amax == 0
-                      ? kMinSharedExponent
-                      : std::clamp(std::ilogb(a.amax) - emax,
-                                   kMinSharedExponent, kMaxSharedExponent);
-    const uint64_t scale_code = static_cast<uint64_t>(x + kE8m0Bias);
+    const int shared_exponent =
+        a.amax == 0 ? kMinSharedExponent
+                    : std::clamp(std::ilogb(a.amax) - emax, kMinSharedExponent,
+                                 kMaxSharedExponent);
+    const uint64_t scale_code =
+        static_cast<uint64_t>(shared_exponent + kE8m0Bias);
     out.block_scale_codes.push_back(scale_code);
     out.block_scales.push_back(Decode(E8m0(), scale_code));  // 2^X
     // 3. Elements: x / 2^X (MXINT8: in units of 2^-6, x / 2^(X - 6)). The
     //    largest lands in [2^emax, 2^(emax+1)); above max it saturates.
-    const double divisor = std::ldexp(1.0, int8 ? x - kMxInt8FractionBits : x);
+    const double divisor =
+        std::ldexp(1.0, shared_exponent - (int8 ? kMxInt8FractionBits : 0));
     for (size_t i = begin; i < begin + count; ++i) {
       out.codes.push_back(Encode(f, DivideToOdd(values[i], divisor),
                                  element_options,

@@ -26,7 +26,10 @@
 //                s = 2^ceil(log2(tensor_amax / max_finite))
 //              codes[i] = Encode(x[i] / s) with the caller's options;
 //              tensor_scale = s. tensor_amax of 0, Inf or NaN gives s = 1
-//              (there is nothing to scale, or no finite scale would do).
+//              (there is nothing to scale, or no finite scale would do). A
+//              ratio beyond float32 is clamped into its positive range
+//              (2^-149 .. FLT_MAX; power_of_two: 2^-149 .. 2^127), so s is
+//              never 0 or Inf.
 //
 //  mx          OCP Microscaling Formats (MX) v1.0: blocks of 32, one shared
 //              E8M0 scale 2^X per block with (section 6.3)
@@ -52,7 +55,10 @@
 //                s_g = float32(tensor_amax / (6 * 448))
 //              (6 = e2m1fn max, 448 = e4m3fn max: amax_block / (6 s_g) never
 //              exceeds 448, so every block scale fits e4m3fn); tensor_amax
-//              of 0, Inf or NaN gives s_g = 1.
+//              of 0, Inf or NaN gives s_g = 1, and s_g is clamped into
+//              float32's positive range as per_tensor's s is. (A tensor_amax
+//              below a block's amax saturates that block: s_b at 448, its
+//              elements at 6.)
 //                s_b = Encode(e4m3fn, amax_block / (6 s_g), rne, saturate)
 //                codes[i] = Encode(e2m1fn, x / (s_b s_g), options.rounding,
 //                                  saturate)
@@ -63,9 +69,11 @@
 //              values, tensor_scale = s_g.
 //
 // Every division x / s rounds the exact quotient once into the element
-// format (no double rounding through a float64 quotient). Stochastic rounding
-// draws element i's bits from RandomBits(key, first_index + i), so a row
-// quantized in pieces split at block boundaries gives the same codes.
+// format: no double rounding through a float64 quotient, for element formats
+// of at most 51 significand bits (every spec format but fp64; stochastic
+// rounding: p + stochastic_bits <= 52). Stochastic rounding draws element
+// i's bits from RandomBits(key, first_index + i), so a row quantized in
+// pieces split at block boundaries gives the same codes.
 #pragma once
 
 #include <cstdint>

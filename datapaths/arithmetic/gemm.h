@@ -1,0 +1,43 @@
+// A whole GEMM D = C + A B under one Numerics: picks a fast kernel when one
+// computes exactly what DotProduct computes for these numerics, else runs
+// DotProduct per element. Work is split over threads by output rows; every
+// element's result depends only on its own inputs and index, so results do
+// not depend on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "datapaths/arithmetic/numerics.h"
+
+namespace gemmsim {
+
+// One operand after quantization, row-major: its values are exact values of
+// its format times its block scales. `emin` is the element format's
+// smallest normal exponent; block scaling shifts it per element
+// (emin_per_element, when not null).
+struct GemmOperand {
+  const double* values = nullptr;
+  int emin = 0;
+  const int16_t* emin_per_element = nullptr;
+};
+
+struct GemmProblem {
+  int64_t m = 0, n = 0, k = 0;
+  GemmOperand a;               // m x k
+  GemmOperand b;               // k x n
+  const double* c = nullptr;   // m x n, or null for zero
+  double output_scale = 1.0;   // tensor scales, applied before output rounding
+  uint64_t first_element = 0;  // index of D[0][0] among all outputs (batch)
+};
+
+// Which kernel Gemm uses for these numerics ("fp32-native", "block-fma",
+// "generic"), for reports and benchmarks.
+std::string GemmKernelName(const Numerics& numerics,
+                           const GemmProblem& problem);
+
+// d: m x n, row-major. threads >= 1.
+void Gemm(const GemmProblem& problem, const Numerics& numerics, double* d,
+          int threads);
+
+}  // namespace gemmsim

@@ -1,0 +1,25 @@
+// Fast GEMM kernels. Each applies only where it computes, for every input,
+// exactly what DotProduct computes (tests/arithmetic/gemm_kernels_test.cc
+// proves them equal on randomized and edge-case inputs); Gemm() falls back
+// to DotProduct elsewhere.
+#pragma once
+
+#include <cstdint>
+
+#include "datapaths/arithmetic/gemm.h"
+
+namespace gemmsim {
+
+// Sequential round-to-nearest-even accumulation into fp32 of products that
+// fp32 holds exactly (FP8 x FP8, fp16 x fp16), optionally promoted every P
+// products into an fp32 total: the hardware's own float additions.
+bool Fp32NativeKernelApplies(const Numerics& numerics, const GemmProblem& p);
+void Fp32NativeKernel(const GemmProblem& p, const Numerics& numerics,
+                      int64_t row_begin, int64_t row_end, double* d);
+
+// Truncating block-FMA accumulation (tensor-core models) in 64-bit integers.
+bool BlockFmaKernelApplies(const Numerics& numerics, const GemmProblem& p);
+void BlockFmaKernel(const GemmProblem& p, const Numerics& numerics,
+                    int64_t row_begin, int64_t row_end, double* d);
+
+}  // namespace gemmsim

@@ -1,0 +1,201 @@
+// The fast GEMM kernels equal DotProduct (the slow path) bit for bit on
+// random operands drawn uniformly over every finite code of the input
+// formats (so subnormals, maxima and signed zeros appear), on operands with
+// Inf and NaN, and on accumulations that overflow.
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "datapaths/arithmetic/dot_product.h"
+#include "datapaths/arithmetic/gemm.h"
+#include "datapaths/formats/codec.h"
+
+namespace gemmsim {
+namespace {
+
+Numerics Fp8AccFp32() {
+  Numerics n;
+  n.a.format = n.b.format = FormatByName("e4m3fn");
+  return n;  // accumulate fp32 rne block 1 exact, output fp32
+}
+
+Numerics BlockFma(const char* in, const char* acc, int block, int extra,
+                  Rounding mode, std::optional<int> min_align) {
+  Numerics n;
+  n.a.format = n.b.format = FormatByName(in);
+  n.accumulate.format = FormatByName(acc);
+  n.accumulate.block = block;
+  n.accumulate.alignment = Alignment::kTruncate;
+  n.accumulate.extra_bits = extra;
+  n.accumulate.adder_fraction_bits = 23;
+  n.accumulate.rounding.mode = mode;
+  n.accumulate.overflow = Overflow::kInfinity;
+  n.accumulate.min_alignment_exponent = min_align;
+  n.output.format = FormatByName(acc);
+  return n;
+}
+
+std::vector<double> RandomValues(const Format& f, size_t count,
+                                 std::mt19937_64& rng, double special_rate) {
+  std::vector<double> v(count);
+  std::uniform_int_distribution<uint64_t> code(0, f.code_mask());
+  std::uniform_real_distribution<double> u(0, 1);
+  for (double& x : v) {
+    do {
+      x = Decode(f, code(rng));
+    } while (!std::isfinite(x));
+    if (u(rng) < 0.1) x = u(rng) < 0.5 ? 0.0 : -0.0;
+    if (u(rng) < special_rate) {
+      const double specials[] = {std::numeric_limits<double>::infinity(),
+                                 -std::numeric_limits<double>::infinity(),
+                                 std::numeric_limits<double>::quiet_NaN()};
+      x = specials[static_cast<int>(u(rng) * 3) % 3];
+    }
+  }
+  return v;
+}
+
+// Runs Gemm and DotProduct on the same operands; returns mismatches.
+int64_t Compare(const Numerics& n, int64_t m, int64_t nn, int64_t k,
+                uint64_t seed, double special_rate, const char* expected_kernel,
+                int64_t* elements) {
+  std::mt19937_64 rng(seed);
+  const std::vector<double> a =
+      RandomValues(n.a.format, m * k, rng, special_rate);
+  const std::vector<double> b =
+      RandomValues(n.b.format, k * nn, rng, special_rate);
+  std::vector<double> c =
+      RandomValues(FormatByName("fp32"), m * nn, rng, special_rate);
+  for (double& x : c) x = std::ldexp(x, -100);  // fp32 codes span 2^-149..2^128
+  GemmProblem p;
+  p.m = m;
+  p.n = nn;
+  p.k = k;
+  p.a = {a.data(), n.a.format.min_normal_exponent(), nullptr};
+  p.b = {b.data(), n.b.format.min_normal_exponent(), nullptr};
+  p.c = c.data();
+  REQUIRE(GemmKernelName(n, p) == expected_kernel);
+  std::vector<double> d(static_cast<size_t>(m * nn));
+  Gemm(p, n, d.data(), 2);
+  int64_t mismatches = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < nn; ++j) {
+      std::vector<Factor> fa, fb;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        fa.push_back(MakeFactor(a[i * k + kk], p.a.emin));
+        fb.push_back(MakeFactor(b[kk * nn + j], p.b.emin));
+      }
+      DotContext ctx;
+      ctx.element_index = static_cast<uint64_t>(i * nn + j);
+      const double want = DotProduct(fa, fb, c[i * nn + j], n, ctx);
+      const double got = d[i * nn + j];
+      const bool same = std::isnan(want) ? std::isnan(got)
+                                         : std::bit_cast<uint64_t>(want) ==
+                                               std::bit_cast<uint64_t>(got);
+      if (!same && mismatches++ < 3)
+        MESSAGE(expected_kernel << " (" << i << "," << j << "): got " << got
+                                << " want " << want);
+      ++*elements;
+    }
+  return mismatches;
+}
+
+TEST_CASE("fp32-native kernel equals the slow path") {
+  int64_t elements = 0, mismatches = 0;
+  Numerics promote = Fp8AccFp32();
+  promote.accumulate.promote = PromoteSpec{5, FormatByName("fp32"), {}};
+  Numerics fp16 = Fp8AccFp32();
+  fp16.a.format = fp16.b.format = FormatByName("fp16");
+  Numerics mixed = Fp8AccFp32();
+  mixed.b.format = FormatByName("e5m2");
+  mixed.output.format = FormatByName("bf16");
+  int runs = 0;
+  for (const Numerics* n : {&promote, &fp16, &mixed}) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      mismatches +=
+          Compare(*n, 9, 300, 37, seed, 0.0, "fp32-native", &elements);
+      mismatches +=
+          Compare(*n, 3, 7, 13, seed + 10, 0.02, "fp32-native", &elements);
+      runs += 2;
+    }
+  }
+  mismatches +=
+      Compare(Fp8AccFp32(), 17, 33, 64, 99, 0.0, "fp32-native", &elements);
+  CHECK(mismatches == 0);
+  CHECK(runs == 18);
+  CHECK(elements == 3 * 3 * (9 * 300 + 3 * 7) + 17 * 33);
+}
+
+TEST_CASE("block-fma kernel equals the slow path") {
+  const Numerics models[] = {
+      BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133),
+      BlockFma("e5m2", "fp32", 32, -10, Rounding::kTowardZero, -133),
+      BlockFma("fp16", "fp32", 16, 2, Rounding::kTowardZero, -133),
+      BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21),
+      BlockFma("bf16", "fp32", 8, 1, Rounding::kTowardZero, std::nullopt),
+      BlockFma("tf32", "fp32", 4, 1, Rounding::kTowardZero, -132),
+      BlockFma("fp16", "fp16", 4, 0, Rounding::kNearestEven, 40),  // clamps M
+  };
+  int64_t elements = 0, mismatches = 0;
+  int runs = 0;
+  for (const Numerics& n : models) {
+    mismatches += Compare(n, 5, 40, 70, 7 + runs, 0.0, "block-fma", &elements);
+    mismatches +=
+        Compare(n, 3, 9, 33, 100 + runs, 0.02, "block-fma", &elements);
+    runs += 2;
+  }
+  CHECK(mismatches == 0);
+  CHECK(runs == 14);
+  CHECK(elements == 7 * (5 * 40 + 3 * 9));
+}
+
+TEST_CASE("results do not depend on the thread count") {
+  std::mt19937_64 rng(5);
+  const Numerics n =
+      BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133);
+  const std::vector<double> a = RandomValues(n.a.format, 13 * 50, rng, 0);
+  const std::vector<double> b = RandomValues(n.b.format, 50 * 11, rng, 0);
+  GemmProblem p;
+  p.m = 13;
+  p.n = 11;
+  p.k = 50;
+  p.a = {a.data(), n.a.format.min_normal_exponent(), nullptr};
+  p.b = {b.data(), n.b.format.min_normal_exponent(), nullptr};
+  std::vector<double> d1(13 * 11), d3(13 * 11);
+  Gemm(p, n, d1.data(), 1);
+  Gemm(p, n, d3.data(), 3);
+  CHECK(d1 == d3);
+}
+
+}  // namespace
+}  // namespace gemmsim
+
+namespace gemmsim {
+namespace {
+
+TEST_CASE("block-fma kernel breaks exact ties to even, as the slow path") {
+  // fp16 accumulation, rne: 1 + 2^-10 + 2^-11 lies halfway between
+  // 1 + 2^-10 (odd last bit) and 1 + 2^-9: nearest even is 1 + 2^-9.
+  // 1 + 2^-11 lies halfway between 1 (even) and 1 + 2^-10: it stays 1.
+  const Numerics n =
+      BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21);
+  const std::vector<double> a = {1, 0x1p-10, 0x1p-11, 1, 0, 0x1p-11};
+  const std::vector<double> b = {1, 1, 1};
+  GemmProblem p;
+  p.m = 2;
+  p.n = 1;
+  p.k = 3;
+  p.a = {a.data(), -14, nullptr};
+  p.b = {b.data(), -14, nullptr};
+  REQUIRE(GemmKernelName(n, p) == "block-fma");
+  std::vector<double> d(2);
+  Gemm(p, n, d.data(), 1);
+  CHECK(d[0] == 1 + 0x1p-9);
+  CHECK(d[1] == 1);
+}
+
+}  // namespace
+}  // namespace gemmsim
