@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "datapaths/arithmetic/gemm_kernels.h"
@@ -11,27 +13,82 @@ namespace gemmsim {
 namespace {
 using namespace kernel_support;
 
-constexpr int64_t kRowBlock = 8;
-constexpr int64_t kColBlock = 256;
+// Register-blocked micro-kernels: a tile of kRows x (kVecs * lanes) sums
+// lives in vector registers while k runs; every step is one float multiply
+// (exact: the product fits fp32) and one float add (the one rounding), in k
+// order for every element: -ffp-contract=off keeps them unfused.
+typedef float V16 __attribute__((vector_size(64)));
+typedef float V8 __attribute__((vector_size(32)));
 
-// acc[r][j] += a[r] * b[j]: one float rounding per step (the product is
-// exact), never fused: -ffp-contract=off.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void MultiplyAdd(
-    float* __restrict acc, const float* __restrict a_column, int64_t rows,
-    const float* __restrict b_row, int64_t cols) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float ar = a_column[r];
-    float* __restrict out = acc + r * kColBlock;
-    for (int64_t j = 0; j < cols; ++j) out[j] += ar * b_row[j];
+template <typename V, int kRows, int kVecs>
+struct Tile {
+  static constexpr int kLanes = sizeof(V) / sizeof(float);
+  static constexpr int kCols = kLanes * kVecs;
+};
+
+// acc (kRows x kCols, row-major, in memory) += A(k0..k1) B(k0..k1), where
+// a_pack holds kRows values per k and b_pack kCols values per k.
+template <typename V, int kRows, int kVecs>
+inline __attribute__((always_inline)) void MicroKernelBody(
+    const float* __restrict a_pack, const float* __restrict b_pack, int64_t k0,
+    int64_t k1, float* __restrict acc) {
+  constexpr int kLanes = Tile<V, kRows, kVecs>::kLanes;
+  constexpr int kCols = Tile<V, kRows, kVecs>::kCols;
+  V c[kRows][kVecs];
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < kVecs; ++v)
+      __builtin_memcpy(&c[r][v], acc + r * kCols + v * kLanes, sizeof(V));
+  for (int64_t k = k0; k < k1; ++k) {
+    V b[kVecs];
+    for (int v = 0; v < kVecs; ++v)
+      __builtin_memcpy(&b[v], b_pack + k * kCols + v * kLanes, sizeof(V));
+    for (int r = 0; r < kRows; ++r) {
+      const float ar = a_pack[k * kRows + r];
+      for (int v = 0; v < kVecs; ++v) c[r][v] += ar * b[v];
+    }
   }
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < kVecs; ++v)
+      __builtin_memcpy(acc + r * kCols + v * kLanes, &c[r][v], sizeof(V));
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void AddInto(
-    float* __restrict wide, float* __restrict acc, int64_t count) {
-  for (int64_t j = 0; j < count; ++j) {
-    wide[j] += acc[j];
-    acc[j] = 0.0f;
-  }
+// The tile shapes per instruction set: 16 accumulators of 32 zmm, 12 of 16
+// ymm, and a small one for baseline x86-64.
+constexpr int kRows512 = 4, kVecs512 = 4;  // 4 x 64
+constexpr int kRows256 = 6, kVecs256 = 2;  // 6 x 16
+__attribute__((target("avx512f"))) void MicroKernel512(const float* a,
+                                                       const float* b,
+                                                       int64_t k0, int64_t k1,
+                                                       float* acc) {
+  MicroKernelBody<V16, kRows512, kVecs512>(a, b, k0, k1, acc);
+}
+__attribute__((target("avx2"))) void MicroKernel256(const float* a,
+                                                    const float* b, int64_t k0,
+                                                    int64_t k1, float* acc) {
+  MicroKernelBody<V8, kRows256, kVecs256>(a, b, k0, k1, acc);
+}
+void MicroKernelBase(const float* a, const float* b, int64_t k0, int64_t k1,
+                     float* acc) {
+  MicroKernelBody<V8, 2, 1>(a, b, k0, k1, acc);
+}
+
+struct Shape {
+  int rows, cols;
+  void (*kernel)(const float*, const float*, int64_t, int64_t, float*);
+};
+
+// The widest instruction set the CPU has, unless GEMMSIM_ISA (avx512, avx2
+// or baseline) asks for a narrower one: for tests of every variant on one
+// machine, and for benchmarks. Every variant performs the same float
+// operations in the same order, so all give the same bits.
+Shape ChooseShape() {
+  const char* isa = std::getenv("GEMMSIM_ISA");
+  const std::string want = isa ? isa : "";
+  if (want != "avx2" && want != "baseline" && __builtin_cpu_supports("avx512f"))
+    return {kRows512, 64, MicroKernel512};
+  if (want != "baseline" && __builtin_cpu_supports("avx2"))
+    return {kRows256, 16, MicroKernel256};
+  return {2, 8, MicroKernelBase};
 }
 
 }  // namespace
@@ -51,45 +108,55 @@ bool Fp32NativeKernelApplies(const Numerics& n, const GemmProblem& p) {
 
 void Fp32NativeKernel(const GemmProblem& p, const Numerics& n,
                       int64_t row_begin, int64_t row_end, double* d) {
+  const Shape shape = ChooseShape();
+  const int64_t rows_t = shape.rows, cols_t = shape.cols;
   const int64_t chunk =
       n.accumulate.promote ? n.accumulate.promote->every : p.k;
-  // B as float32, row-major k x n (exact: its values are of a narrow format).
-  std::vector<float> b(static_cast<size_t>(p.k * p.n));
-  for (int64_t i = 0; i < p.k * p.n; ++i)
-    b[i] = static_cast<float>(p.b.values[i]);
-  std::vector<float> a_t(static_cast<size_t>(p.k * kRowBlock));  // k x rows
-  std::vector<float> acc(kRowBlock * kColBlock), wide(kRowBlock * kColBlock);
   const bool promote = n.accumulate.promote.has_value();
-  for (int64_t i0 = row_begin; i0 < row_end; i0 += kRowBlock) {
-    const int64_t rows = std::min(kRowBlock, row_end - i0);
-    for (int64_t kk = 0; kk < p.k; ++kk)
-      for (int64_t r = 0; r < rows; ++r)
-        a_t[kk * kRowBlock + r] =
-            static_cast<float>(p.a.values[(i0 + r) * p.k + kk]);
-    for (int64_t j0 = 0; j0 < p.n; j0 += kColBlock) {
-      const int64_t cols = std::min(kColBlock, p.n - j0);
-      // c starts the accumulator (the wide one under promote), rounded to fp32.
+  const int64_t panels = (p.n + cols_t - 1) / cols_t;
+  const int64_t row_blocks = (row_end - row_begin + rows_t - 1) / rows_t;
+  // B in panels of cols_t columns, k-major inside a panel, zero-padded; A in
+  // blocks of rows_t rows, k-major inside a block. Values are exact floats.
+  std::vector<float> b_pack(static_cast<size_t>(panels * p.k * cols_t), 0.0f);
+  for (int64_t kk = 0; kk < p.k; ++kk)
+    for (int64_t j = 0; j < p.n; ++j)
+      b_pack[((j / cols_t) * p.k + kk) * cols_t + j % cols_t] =
+          static_cast<float>(p.b.values[kk * p.n + j]);
+  std::vector<float> a_pack(static_cast<size_t>(row_blocks * p.k * rows_t),
+                            0.0f);
+  for (int64_t i = row_begin; i < row_end; ++i)
+    for (int64_t kk = 0; kk < p.k; ++kk) {
+      const int64_t local = i - row_begin;
+      a_pack[((local / rows_t) * p.k + kk) * rows_t + local % rows_t] =
+          static_cast<float>(p.a.values[i * p.k + kk]);
+    }
+  std::vector<float> acc(static_cast<size_t>(rows_t * cols_t));
+  std::vector<float> wide(static_cast<size_t>(rows_t * cols_t));
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    const int64_t j0 = panel * cols_t, cols = std::min(cols_t, p.n - j0);
+    const float* b = b_pack.data() + panel * p.k * cols_t;
+    for (int64_t block = 0; block < row_blocks; ++block) {
+      const int64_t i0 = row_begin + block * rows_t,
+                    rows = std::min(rows_t, row_end - i0);
+      const float* a = a_pack.data() + block * p.k * rows_t;
+      // c starts the accumulator (the wide one under promote), as fp32.
       float* start = promote ? wide.data() : acc.data();
+      std::fill(acc.begin(), acc.end(), 0.0f);
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          start[r * kColBlock + j] =
+        for (int64_t j = 0; j < cols; ++j)
+          start[r * cols_t + j] =
               p.c ? static_cast<float>(p.c[(i0 + r) * p.n + j0 + j]) : 0.0f;
-          if (promote) acc[r * kColBlock + j] = 0.0f;
-        }
       for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
-        const int64_t k1 = std::min(p.k, k0 + chunk);
-        for (int64_t kk = k0; kk < k1; ++kk)
-          MultiplyAdd(acc.data(), a_t.data() + kk * kRowBlock, rows,
-                      b.data() + kk * p.n + j0, cols);
-        if (promote)
-          for (int64_t r = 0; r < rows; ++r)
-            AddInto(wide.data() + r * kColBlock, acc.data() + r * kColBlock,
-                    cols);
+        shape.kernel(a, b, k0, std::min(p.k, k0 + chunk), acc.data());
+        if (promote) {
+          for (size_t e = 0; e < acc.size(); ++e) wide[e] += acc[e];
+          std::fill(acc.begin(), acc.end(), 0.0f);
+        }
       }
       const float* total = promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) {
-          const double t = total[r * kColBlock + j];
+          const double t = total[r * cols_t + j];
           const int64_t i = i0 + r, jj = j0 + j;
           // Non-finite results take the generic path, which resolves Inf
           // and NaN inputs the way DotProduct does.

@@ -6,6 +6,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
 
@@ -124,9 +125,20 @@ TEST_CASE("fp32-native kernel equals the slow path") {
   }
   mismatches +=
       Compare(Fp8AccFp32(), 17, 33, 64, 99, 0.0, "fp32-native", &elements);
+  // Every instruction-set variant (the CPU running the tests may have them
+  // all): same bits.
+  for (const char* isa : {"avx2", "baseline"}) {
+    setenv("GEMMSIM_ISA", isa, 1);
+    mismatches +=
+        Compare(promote, 13, 70, 37, 5, 0.01, "fp32-native", &elements);
+    mismatches +=
+        Compare(Fp8AccFp32(), 7, 19, 64, 6, 0.0, "fp32-native", &elements);
+  }
+  unsetenv("GEMMSIM_ISA");
   CHECK(mismatches == 0);
   CHECK(runs == 18);
-  CHECK(elements == 3 * 3 * (9 * 300 + 3 * 7) + 17 * 33);
+  CHECK(elements ==
+        3 * 3 * (9 * 300 + 3 * 7) + 17 * 33 + 2 * (13 * 70 + 7 * 19));
 }
 
 TEST_CASE("block-fma kernel equals the slow path") {
