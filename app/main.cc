@@ -19,6 +19,7 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   gemmsim::app::AddFormatsCommand(app);
   gemmsim::app::AddQuantizeCommands(app);
+  gemmsim::app::AddGemmCommand(app);
   gemmsim::app::AddDemoCommand(app);
   try {
     app.parse(argc, argv);

@@ -10,5 +10,6 @@ namespace gemmsim::app {
 void AddFormatsCommand(CLI::App& app);
 void AddQuantizeCommands(CLI::App& app);  // quantize and dequantize
 void AddDemoCommand(CLI::App& app);
+void AddGemmCommand(CLI::App& app);
 
 }  // namespace gemmsim::app

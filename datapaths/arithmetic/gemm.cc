@@ -69,6 +69,7 @@ std::string GemmKernelName(const Numerics& numerics,
                            const GemmProblem& problem) {
   if (Fp32NativeKernelApplies(numerics, problem)) return "fp32-native";
   if (BlockFmaKernelApplies(numerics, problem)) return "block-fma";
+  if (NarrowAccKernelApplies(numerics, problem)) return "narrow-acc";
   return "generic";
 }
 
@@ -84,6 +85,10 @@ void Gemm(const GemmProblem& p, const Numerics& numerics, double* d,
   } else if (BlockFmaKernelApplies(numerics, p)) {
     ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
       BlockFmaKernel(p, numerics, begin, end, d);
+    });
+  } else if (NarrowAccKernelApplies(numerics, p)) {
+    ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
+      NarrowAccKernel(p, numerics, begin, end, d);
     });
   } else {
     GenericGemm(p, numerics, d, threads);

@@ -17,6 +17,13 @@ bool Fp32NativeKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void Fp32NativeKernel(const GemmProblem& p, const Numerics& numerics,
                       int64_t row_begin, int64_t row_end, double* d);
 
+// Block-1 accumulation into a float of <= 23 mantissa bits with any
+// deterministic rounding (fp8-acc-fp16, fp8-acc-bf16...), sums formed
+// exactly in double.
+bool NarrowAccKernelApplies(const Numerics& numerics, const GemmProblem& p);
+void NarrowAccKernel(const GemmProblem& p, const Numerics& numerics,
+                     int64_t row_begin, int64_t row_end, double* d);
+
 // Truncating block-FMA accumulation (tensor-core models) in 64-bit integers.
 bool BlockFmaKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void BlockFmaKernel(const GemmProblem& p, const Numerics& numerics,

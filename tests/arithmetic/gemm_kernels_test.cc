@@ -211,3 +211,48 @@ TEST_CASE("block-fma kernel breaks exact ties to even, as the slow path") {
 
 }  // namespace
 }  // namespace gemmsim
+
+namespace gemmsim {
+namespace {
+
+Numerics NarrowAcc(const char* in_a, const char* in_b, const char* acc, Rounding mode,
+                   const char* out) {
+  Numerics n;
+  n.a.format = FormatByName(in_a);
+  n.b.format = FormatByName(in_b);
+  n.accumulate.format = FormatByName(acc);
+  n.accumulate.rounding.mode = mode;
+  n.output.format = FormatByName(out);
+  return n;
+}
+
+TEST_CASE("narrow-acc kernel equals the slow path in every mode") {
+  std::vector<Numerics> models;
+  for (Rounding mode : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero,
+                        Rounding::kUp, Rounding::kDown, Rounding::kToOdd})
+    models.push_back(NarrowAcc("e4m3fn", "e4m3fn", "fp16", mode, "fp32"));
+  models.push_back(NarrowAcc("e4m3fn", "e5m2", "bf16", Rounding::kNearestEven, "bf16"));
+  models.push_back(NarrowAcc("e5m2", "e5m2", "e5m4", Rounding::kTowardZero, "fp32"));
+  models.push_back(NarrowAcc("fp16", "fp16", "fp32", Rounding::kTowardZero, "fp32"));
+  models.push_back(NarrowAcc("bf16", "bf16", "bf16", Rounding::kNearestEven, "fp32"));
+  Numerics promoted = NarrowAcc("e4m3fn", "e4m3fn", "fp16", Rounding::kNearestEven, "fp32");
+  promoted.accumulate.promote = PromoteSpec{16, FormatByName("fp32"), {}};
+  models.push_back(promoted);
+  Numerics flushed = NarrowAcc("e4m3fn", "e4m3fn", "e5m2", Rounding::kNearestEven, "fp32");
+  flushed.accumulate.subnormal_outputs = false;
+  flushed.accumulate.overflow = Overflow::kSaturate;
+  models.push_back(flushed);
+  int64_t elements = 0, mismatches = 0;
+  int runs = 0;
+  for (const Numerics& n : models) {
+    mismatches += Compare(n, 6, 70, 45, 300 + runs, 0.0, "narrow-acc", &elements);
+    mismatches += Compare(n, 3, 9, 20, 400 + runs, 0.03, "narrow-acc", &elements);
+    runs += 2;
+  }
+  CHECK(mismatches == 0);
+  CHECK(runs == 24);
+  CHECK(elements == 12 * (6 * 70 + 3 * 9));
+}
+
+}  // namespace
+}  // namespace gemmsim

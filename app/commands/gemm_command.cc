@@ -1,0 +1,273 @@
+// gemmsim gemm (SPEC.md "Command line"): D = C + A B under a numerics
+// model, with the error of D against the exact result of the same
+// (quantized) operands. Outputs are written only once everything else has
+// succeeded, each atomically, so a failed run leaves no file behind.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include "app/commands/commands.h"
+#include "app/config/numerics_file.h"
+#include "app/gemm_operands.h"
+#include "app/report_json.h"
+#include "app/tensor_values.h"
+#include "datapaths/arithmetic/gemm.h"
+#include "datapaths/error.h"
+#include "datapaths/reference/error_metrics.h"
+#include "datapaths/reference/exact_dot.h"
+#include "io/atomic_file.h"
+#include "io/npy.h"
+
+namespace gemmsim::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct GemmArgs {
+  std::string numerics, a, b, c, out, json;
+  std::vector<std::string> sets;
+  int threads = 0;  // 0: every core
+};
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// A progress line on stderr every few seconds; short runs print nothing.
+class Progress {
+ public:
+  Progress(const char* phase, int64_t total) : phase_(phase), total_(total) {}
+  void Advance(int64_t done) {
+    done_ += done;
+    if (Seconds(last_) < 3 || total_ <= 0) return;
+    last_ = Clock::now();
+    std::fprintf(stderr, "gemmsim gemm: %s %.0f%% (%.0f s)\n", phase_,
+                 100.0 * static_cast<double>(done_) / total_, Seconds(start_));
+  }
+
+ private:
+  const char* phase_;
+  int64_t total_, done_ = 0;
+  Clock::time_point start_ = Clock::now(), last_ = start_;
+};
+
+// Runs `call(row_begin, row_end)` over the rows of one matrix in pieces
+// big enough to keep `threads` busy and amortize a kernel's per-call
+// packing of B (rows_per_thread), small enough for progress to show.
+template <typename Call>
+void InRowChunks(int64_t m, int64_t nk, int threads, int64_t rows_per_thread,
+                 int64_t macs_per_thread, Progress& progress,
+                 const Call& call) {
+  const int64_t per_thread =
+      std::max(rows_per_thread, macs_per_thread / std::max<int64_t>(nk, 1));
+  const int64_t rows = std::max<int64_t>(1, per_thread * threads);
+  for (int64_t begin = 0; begin < m; begin += rows) {
+    const int64_t end = std::min(m, begin + rows);
+    call(begin, end);
+    progress.Advance((end - begin) * nk);
+  }
+}
+
+// Fails before the work, not after it, when an output cannot be written.
+void CheckOutputDirectory(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw InputError(
+        path, "", fmt::format("cannot write: no directory {}", dir.string()));
+  }
+}
+
+nlohmann::json OperandJson(const OperandTensor& t, const char* as,
+                           double tensor_scale) {
+  return {{"file", t.name},
+          {"shape", t.tensor.shape},
+          {"dtype", io::dtype_name(t.tensor.dtype)},
+          {"as", as},
+          {"tensor_scale", tensor_scale}};
+}
+
+nlohmann::json ErrorJson(const reference::ErrorMetrics& m,
+                         int64_t overflow_count) {
+  return {{"reference", "exact result of the quantized operands"},
+          {"elements", m.count},
+          {"measured", m.measured},
+          {"max_abs_error", m.max_abs_error},
+          {"max_rel_error", m.max_rel_error},
+          {"rel_fro_error", m.rel_fro_error},
+          {"mean_ulp_error", m.mean_ulp_error},
+          {"exact_match_fraction", m.exact_match_fraction()},
+          {"exact_matches", m.exact_matches},
+          {"nan_count", m.nan_count},
+          {"inf_count", m.inf_count},
+          {"overflow_count", overflow_count}};
+}
+
+void RunGemm(const GemmArgs& args) {
+  const Clock::time_point start = Clock::now();
+  if (args.threads < 0 || args.threads > 4096) {
+    throw ConfigError(fmt::format(
+        "--threads {}: expected 1..4096, or 0 for every core", args.threads));
+  }
+  const int threads =
+      args.threads > 0
+          ? args.threads
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (!args.json.empty() && args.json == args.out)
+    throw ConfigError("--json and -o name the same file: " + args.out);
+  const Numerics numerics = LoadNumerics(args.numerics, args.sets);
+  CheckOutputDirectory(args.out);
+  if (!args.json.empty()) CheckOutputDirectory(args.json);
+
+  const OperandTensor a = ReadOperand(args.a), b = ReadOperand(args.b);
+  std::optional<OperandTensor> c;
+  if (!args.c.empty()) c = ReadOperand(args.c);
+  const GemmShapes s = BroadcastGemmShapes(a, b, c ? &*c : nullptr);
+  const QuantizedOperand qa =
+      QuantizeOperand(a, OperandRole::kA, numerics.a, numerics.seed);
+  const QuantizedOperand qb =
+      QuantizeOperand(b, OperandRole::kB, numerics.b, numerics.seed);
+  const std::vector<double> cv =
+      c ? BroadcastAddend(*c, s) : std::vector<double>{};
+  // Tensor scales are floats: their product is exact in double.
+  const double output_scale = qa.tensor_scale * qb.tensor_scale;
+
+  auto problem = [&](int64_t batch, int64_t row_begin, int64_t row_end) {
+    const int64_t ia = s.a_matrix[batch], ib = s.b_matrix[batch];
+    const int64_t first = batch * s.m * s.n + row_begin * s.n;
+    GemmProblem p;
+    p.m = row_end - row_begin;
+    p.n = s.n;
+    p.k = s.k;
+    p.a = {qa.matrix(ia) + row_begin * s.k, qa.emin,
+           qa.emin_of_matrix(ia) ? qa.emin_of_matrix(ia) + row_begin * s.k
+                                 : nullptr};
+    p.b = {qb.matrix(ib), qb.emin, qb.emin_of_matrix(ib)};
+    p.c = c ? cv.data() + first : nullptr;
+    p.output_scale = output_scale;
+    p.first_element = static_cast<uint64_t>(first);
+    return p;
+  };
+  const std::string kernel = GemmKernelName(
+      numerics, s.batches() > 0 ? problem(0, 0, s.m) : GemmProblem{});
+  // The generic kernel costs ~100x a fast one per product: smaller pieces.
+  const bool fast = kernel != "generic";
+  const int64_t nk = s.n * s.k, total = s.batches() * s.m * nk;
+
+  std::vector<double> d(static_cast<size_t>(s.elements()));
+  const Clock::time_point emulate_start = Clock::now();
+  Progress emulating("emulating", total);
+  for (int64_t batch = 0; batch < s.batches(); ++batch) {
+    InRowChunks(s.m, nk, threads, fast ? 256 : 4, fast ? 1 << 30 : 1 << 22,
+                emulating, [&](int64_t begin, int64_t end) {
+                  Gemm(problem(batch, begin, end), numerics,
+                       d.data() + (batch * s.m + begin) * s.n, threads);
+                });
+  }
+  const double emulate_seconds = Seconds(emulate_start);
+
+  std::vector<double> exact(d.size());
+  const Clock::time_point exact_start = Clock::now();
+  Progress exacting("exact reference", total);
+  for (int64_t batch = 0; batch < s.batches(); ++batch) {
+    InRowChunks(s.m, nk, threads, 64, 1 << 24, exacting,
+                [&](int64_t begin, int64_t end) {
+                  const GemmProblem p = problem(batch, begin, end);
+                  reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values,
+                                       p.c, exact.data() + p.first_element,
+                                       threads, output_scale);
+                });
+  }
+  const double exact_seconds = Seconds(exact_start);
+
+  const Format& out_format = numerics.output.format;
+  const reference::ErrorMetrics m =
+      reference::CompareToExact(d, exact, out_format);
+  int64_t overflows = 0;  // non-finite results of finite exact values
+  for (size_t i = 0; i < d.size(); ++i)
+    overflows += !std::isfinite(d[i]) && std::isfinite(exact[i]);
+  const bool as_float32 = ValuesFitIn(out_format, FormatByName("fp32"));
+  const io::Tensor d_tensor = FloatTensor(s.output_shape, d, as_float32);
+
+  // The report is written to its temporary first and committed after D, so
+  // that a failure writing either leaves neither behind.
+  std::optional<io::AtomicOutputFile> report;
+  if (!args.json.empty()) {
+    nlohmann::json j = JsonHeader();
+    j["command"] = "gemm";
+    j["numerics"] = NumericsToJson(numerics);
+    j["kernel"] = kernel;
+    j["threads"] = threads;
+    j["inputs"]["a"] =
+        OperandJson(a, qa.from_codes ? "codes" : "values", qa.tensor_scale);
+    j["inputs"]["b"] =
+        OperandJson(b, qb.from_codes ? "codes" : "values", qb.tensor_scale);
+    if (c) j["inputs"]["c"] = OperandJson(*c, "values", 1.0);
+    j["output"] = {{"file", args.out},
+                   {"shape", s.output_shape},
+                   {"dtype", io::dtype_name(d_tensor.dtype)}};
+    j["shape"] = {{"batch", s.batch}, {"m", s.m}, {"n", s.n}, {"k", s.k}};
+    j["output_scale"] = output_scale;
+    j["error"] = ErrorJson(m, overflows);
+    j["seconds"] = {{"emulation", emulate_seconds},
+                    {"exact", exact_seconds},
+                    {"total", Seconds(start)}};
+    report.emplace(args.json);
+    report->write(j.dump(2) + "\n");
+  }
+  io::write_npy(args.out, d_tensor);
+  if (report) report->commit();
+
+  fmt::print(
+      "{}: D {} = A {} x B {}{} under {} (kernel {}, {} threads, {:.3g} s)\n",
+      args.out, s.output_shape, a.tensor.shape, b.tensor.shape,
+      c ? fmt::format(" + C {}", c->tensor.shape) : "", numerics.name, kernel,
+      threads, Seconds(start));
+  fmt::print(
+      "error against the exact result: rel_fro_error {:.4g}, max_rel_error "
+      "{:.4g}, exact matches {} of {}{}\n",
+      m.rel_fro_error, m.max_rel_error, m.exact_matches, m.count,
+      m.nan_count || m.inf_count
+          ? fmt::format(" ({} NaN, {} Inf)", m.nan_count, m.inf_count)
+          : "");
+}
+
+}  // namespace
+
+void AddGemmCommand(CLI::App& app) {
+  auto args = std::make_shared<GemmArgs>();
+  CLI::App* gemm = app.add_subcommand(
+      "gemm",
+      "D = C + A B under a numerics model (A [..., M, K], B [..., K, N], "
+      "NumPy matmul broadcasting), with its error against the exact result");
+  gemm->add_option("--numerics", args->numerics,
+                   "Numerics preset name (configs/numerics/) or YAML file")
+      ->required();
+  gemm->add_option("--set", args->sets,
+                   "KEY=VALUE override of the numerics (repeatable)")
+      ->allow_extra_args(false);
+  gemm->add_option("A", args->a,
+                   "A: .npy (or FILE.safetensors:TENSOR) of values, or codes "
+                   "(unsigned integers) of the input format")
+      ->required();
+  gemm->add_option("B", args->b, "B, as A")->required();
+  gemm->add_option("-c", args->c, "C, the addend: float values [..., M, N]");
+  gemm->add_option("-o", args->out, "Output D (.npy)")->required();
+  gemm->add_option("--json", args->json,
+                   "Write a JSON report: numerics, kernel, error metrics");
+  gemm->add_option("--threads", args->threads,
+                   "Threads (default 0: every core); results do not depend on "
+                   "it")
+      ->capture_default_str();
+  gemm->callback([args] { RunGemm(*args); });
+}
+
+}  // namespace gemmsim::app

@@ -1,0 +1,87 @@
+#include "app/config/config_files.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "app/config/yaml_value.h"
+#include "app/data_dir.h"
+#include "datapaths/error.h"
+
+namespace gemmsim::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool LooksLikePath(const std::string& s) {
+  return s.find('/') != std::string::npos || s.ends_with(".yaml") ||
+         s.ends_with(".yml");
+}
+
+}  // namespace
+
+std::string PresetDir(const std::string& kind) {
+  return DataDir() + "/configs/" + kind;
+}
+
+std::vector<std::string> PresetNames(const std::string& kind) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(PresetDir(kind), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() == ".yaml") names.push_back(p.stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ConfigFile FindConfigFile(const std::string& kind,
+                          const std::string& name_or_path) {
+  std::error_code ec;
+  if (LooksLikePath(name_or_path) || fs::is_regular_file(name_or_path, ec)) {
+    return {name_or_path, ""};
+  }
+  const std::string preset = PresetDir(kind) + "/" + name_or_path + ".yaml";
+  if (!name_or_path.empty() && fs::is_regular_file(preset, ec))
+    return {preset, name_or_path};
+  const std::vector<std::string> names = PresetNames(kind);
+  std::string message = "unknown " + kind + " preset '" + name_or_path +
+                        "': expected a file path or one of the presets in " +
+                        PresetDir(kind) + ":";
+  if (names.empty()) message += " (none found; is GEMMSIM_DATA_DIR right?)";
+  for (const std::string& n : names) message += " " + n;
+  throw ConfigError(message);
+}
+
+YAML::Node ReadYamlFile(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw InputError(path, "", "is a directory, expected a YAML file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InputError(path, "",
+                     std::string("cannot open: ") + std::strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path, "", "cannot read the file");
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text.str());
+  } catch (const YAML::Exception& e) {
+    const std::string where = MarkPlace(e.mark);
+    throw ConfigError(path + (where.empty() ? "" : ": " + where) +
+                      ": not valid YAML: " + e.msg);
+  }
+  if (documents.size() > 1) {
+    throw ConfigError(path +
+                      ": holds several YAML documents ('---'), expected one");
+  }
+  return documents.empty() ? YAML::Node() : documents.front();
+}
+
+}  // namespace gemmsim::app

@@ -1,0 +1,169 @@
+#include "app/config/numerics_schema.h"
+
+#include "app/config/format_yaml.h"
+#include "datapaths/error.h"
+
+namespace gemmsim::app {
+namespace {
+
+const std::vector<std::string>& RoundingNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway,
+                       Rounding::kTowardZero, Rounding::kUp, Rounding::kDown,
+                       Rounding::kToOdd, Rounding::kStochastic})
+      n.emplace_back(RoundingName(r));
+    return n;
+  }();
+  return names;
+}
+
+Overflow ParseFloatOverflow(const YamlValue& v) {
+  return *ParseOverflow(v.OneOf({"ieee", "saturate", "infinity"}));
+}
+
+// `rounding` and `stochastic_bits`, two keys of the same mapping.
+RoundingSpec ParseRoundingKeys(const YamlValue& map) {
+  RoundingSpec spec;
+  if (auto r = map.Get("rounding"))
+    spec.mode = *ParseRounding(r->OneOf(RoundingNames()));
+  if (auto bits = map.Get("stochastic_bits"))
+    spec.stochastic_bits = static_cast<int>(bits->Int(1, 32));
+  return spec;
+}
+
+InputSpec ParseInput(const YamlValue& v) {
+  InputSpec in;
+  if (!v.IsMap()) {
+    in.format = ParseFormat(v);
+    return in;
+  }
+  v.CheckKeys({"format", "rounding", "stochastic_bits", "overflow", "scaling",
+               "power_of_two"},
+              "a format name or an input mapping {format, rounding, "
+              "stochastic_bits, overflow, scaling, power_of_two}");
+  in.format = ParseFormat(v.Require("format"));
+  in.encode.rounding = ParseRoundingKeys(v);
+  if (auto o = v.Get("overflow")) in.encode.overflow = ParseFloatOverflow(*o);
+  const auto scaling = v.Get("scaling");
+  if (scaling) {
+    in.scaling.kind =
+        *ParseScaling(scaling->OneOf({"none", "per_tensor", "mx", "nvfp4"}));
+  }
+  if (auto p2 = v.Get("power_of_two")) in.scaling.power_of_two = p2->Bool();
+  try {
+    ValidateScaling(in.format, in.scaling);
+  } catch (const Error& e) {
+    (scaling ? *scaling : v).Fail(e.what());
+  }
+  return in;
+}
+
+PromoteSpec ParsePromote(const YamlValue& v) {
+  v.CheckKeys({"every", "format", "rounding", "stochastic_bits"},
+              "a promote mapping {every, format, rounding, stochastic_bits}");
+  PromoteSpec p;
+  p.every = static_cast<int>(
+      v.Require("every").Int(1, std::numeric_limits<int>::max()));
+  if (auto f = v.Get("format")) p.format = ParseFormat(*f);
+  p.rounding = ParseRoundingKeys(v);
+  return p;
+}
+
+void ParseAccumulatorOverflow(const YamlValue& v, AccumulateSpec* acc) {
+  if (acc->format.is_float()) {
+    acc->overflow = ParseFloatOverflow(v);
+    return;
+  }
+  const std::string o = v.OneOf({"wrap", "saturate"});
+  acc->integer_overflow =
+      o == "wrap" ? IntegerOverflow::kWrap : IntegerOverflow::kSaturate;
+}
+
+AccumulateSpec ParseAccumulate(const YamlValue& v) {
+  v.CheckKeys(
+      {"format", "block", "alignment", "extra_bits", "adder_fraction_bits",
+       "sticky", "rounding", "stochastic_bits", "overflow", "order", "promote",
+       "min_alignment_exponent", "subnormal_inputs", "subnormal_outputs"},
+      "an accumulate mapping");
+  AccumulateSpec acc;
+  if (auto f = v.Get("format")) acc.format = ParseFormat(*f);
+  if (auto b = v.Get("block")) {
+    const bool all = b->IsScalar() && b->node().Scalar() == "all";
+    acc.block =
+        all ? kBlockAll
+            : static_cast<int>(b->Int(1, kBlockAll, "an integer >= 1, or all"));
+  }
+  if (auto a = v.Get("alignment")) {
+    acc.alignment = a->OneOf({"exact", "truncate"}) == "exact"
+                        ? Alignment::kExact
+                        : Alignment::kTruncate;
+  }
+  // Bounds far beyond any datapath, only to keep shifts and sums sane.
+  if (auto e = v.Get("extra_bits"))
+    acc.extra_bits = static_cast<int>(e->Int(-1000, 1000));
+  if (auto f = v.Get("adder_fraction_bits"))
+    acc.adder_fraction_bits = static_cast<int>(f->Int(0, 1000));
+  if (auto s = v.Get("sticky")) acc.sticky = s->Bool();
+  acc.rounding = ParseRoundingKeys(v);
+  if (auto o = v.Get("overflow")) ParseAccumulatorOverflow(*o, &acc);
+  if (auto o = v.Get("order")) {
+    acc.order = o->OneOf({"sequential", "pairwise"}) == "sequential"
+                    ? Order::kSequential
+                    : Order::kPairwise;
+  }
+  if (auto p = v.Get("promote")) acc.promote = ParsePromote(*p);
+  if (auto m = v.Get("min_alignment_exponent"))
+    acc.min_alignment_exponent = static_cast<int>(m->Int(-100000, 100000));
+  if (auto s = v.Get("subnormal_inputs")) acc.subnormal_inputs = s->Bool();
+  if (auto s = v.Get("subnormal_outputs")) acc.subnormal_outputs = s->Bool();
+
+  // A truncating adder must keep at least the bit at the largest exponent.
+  const int mantissa =
+      acc.format.is_float() ? acc.format.layout().mantissa_bits : 0;
+  const int width = acc.adder_fraction_bits.value_or(mantissa) + acc.extra_bits;
+  if (acc.alignment == Alignment::kTruncate && width < 0) {
+    v.Require("extra_bits")
+        .Fail("leaves the adder " + std::to_string(width) +
+              " fraction bits (adder_fraction_bits " +
+              std::to_string(acc.adder_fraction_bits.value_or(mantissa)) +
+              " + extra_bits " + std::to_string(acc.extra_bits) +
+              "): expected at least 0");
+  }
+  return acc;
+}
+
+OutputSpec ParseOutput(const YamlValue& v) {
+  OutputSpec out;
+  if (!v.IsMap()) {
+    out.format = ParseFormat(v);
+    return out;
+  }
+  v.CheckKeys({"format", "rounding", "stochastic_bits", "overflow"},
+              "a format name or an output mapping {format, rounding, "
+              "stochastic_bits, overflow}");
+  out.format = ParseFormat(v.Require("format"));
+  out.rounding = ParseRoundingKeys(v);
+  if (auto o = v.Get("overflow")) out.overflow = ParseFloatOverflow(*o);
+  return out;
+}
+
+}  // namespace
+
+Numerics NumericsFromYaml(const YamlValue& doc) {
+  doc.CheckKeys({"name", "seed", "inputs", "accumulate", "output"},
+                "a numerics mapping {name, seed, inputs, accumulate, output}");
+  Numerics n;
+  if (auto name = doc.Get("name")) n.name = name->Scalar("a name");
+  if (auto seed = doc.Get("seed")) n.seed = seed->UInt64();
+  if (auto inputs = doc.Get("inputs")) {
+    inputs->CheckKeys({"a", "b"}, "an inputs mapping {a, b}");
+    if (auto a = inputs->Get("a")) n.a = ParseInput(*a);
+    if (auto b = inputs->Get("b")) n.b = ParseInput(*b);
+  }
+  if (auto acc = doc.Get("accumulate")) n.accumulate = ParseAccumulate(*acc);
+  if (auto out = doc.Get("output")) n.output = ParseOutput(*out);
+  return n;
+}
+
+}  // namespace gemmsim::app

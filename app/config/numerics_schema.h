@@ -1,0 +1,37 @@
+// The numerics file schema (SPEC.md "Accumulation"): reads a YAML document
+// into Numerics, checking every key, type, range and cross-field rule, so
+// that the arithmetic layer only ever sees a valid design. Keys a file leaves
+// out take the defaults of datapaths/arithmetic/numerics.h.
+//
+//   name: string                     seed: integer (stochastic rounding)
+//   inputs:  {a: INPUT, b: INPUT}
+//     INPUT = FORMAT | {format, rounding, stochastic_bits, overflow,
+//                       scaling: none|per_tensor|mx|nvfp4, power_of_two}
+//   accumulate: {format, block (>= 1, or all), alignment: exact|truncate,
+//     extra_bits, adder_fraction_bits, sticky, rounding, stochastic_bits,
+//     overflow (ieee|saturate|infinity; wrap|saturate for int<W>),
+//     order: sequential|pairwise, promote: {every, format, rounding,
+//     stochastic_bits}, min_alignment_exponent, subnormal_inputs,
+//     subnormal_outputs}
+//   output: FORMAT | {format, rounding, stochastic_bits, overflow}
+//   FORMAT = a name | {exponent_bits, mantissa_bits, bias, specials,
+//                      subnormals}
+#pragma once
+
+#include <limits>
+
+#include "app/config/yaml_value.h"
+#include "datapaths/arithmetic/numerics.h"
+
+namespace gemmsim::app {
+
+// `block: all`: one multi-term addition over the whole of K (with exact
+// alignment, the exact sum rounded once). The datapath cuts K into blocks
+// of `block` products, so the largest int means "never cut".
+inline constexpr int kBlockAll = std::numeric_limits<int>::max();
+
+// Reads a whole numerics document. Numerics::name is the document's `name`,
+// or empty when it has none (the caller names it after the file).
+Numerics NumericsFromYaml(const YamlValue& document);
+
+}  // namespace gemmsim::app

@@ -1,0 +1,300 @@
+// The narrow-accumulator GEMM kernel (gemm_kernels.h): block 1, exact
+// alignment, sequential, any deterministic rounding into a float accumulator
+// of at most 23 mantissa bits (fp16, bf16, tf32, custom e<E>m<M>), with
+// optional promotion. Each step acc <- round(acc + a b) is formed as a
+// double: a b is exact (two significands of <= 24 bits), and acc + a b is
+// exact whenever the formats' ranges span at most 53 bits (then proven once
+// per call) or else checked per step with TwoSum; an element whose check
+// fails anywhere is recomputed by the slow path.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "datapaths/arithmetic/gemm_kernels.h"
+#include "datapaths/arithmetic/kernel_support.h"
+
+namespace gemmsim {
+namespace {
+using namespace kernel_support;
+
+// Rounding of doubles to a float format: y = s / 2^q with q the quantum
+// exponent at |s| is exact (a power-of-two scaling); y is rounded to an
+// integer by the mode; r = y' * 2^q. Everything is a select or an
+// arithmetic operation, so the loops below vectorize.
+struct Rounder {
+  int mantissa;
+  int emin;  // smallest normal exponent of the format
+  double max_finite;
+  double overflow_pos, overflow_neg;  // per the overflow policy and mode
+  double min_normal;
+  bool flush;  // no subnormal results
+  bool down;   // rdown: exact zero sums are -0
+};
+
+inline double RoundEvenInteger(double y) {  // |y| < 2^52
+  constexpr double kMagic = 0x1.8p52;       // adding it leaves no fraction bits
+  return (y + kMagic) - kMagic;             // in the default (rne) environment
+}
+
+// Only plain selects below (no short-circuit operators, no branches), so
+// that the compiler if-converts and vectorizes the loops.
+template <Rounding kMode>
+inline double RoundToInteger(double y) {
+  const double r = RoundEvenInteger(y);
+  const double floor_y = r - (r > y ? 1.0 : 0.0);
+  const double ceil_y = r + (r < y ? 1.0 : 0.0);
+  const double trunc_y = y >= 0 ? floor_y : ceil_y;
+  const double away = trunc_y + std::copysign(1.0, y);
+  if constexpr (kMode == Rounding::kNearestEven) return r;
+  if constexpr (kMode == Rounding::kTowardZero) return trunc_y;
+  if constexpr (kMode == Rounding::kUp) return ceil_y;
+  if constexpr (kMode == Rounding::kDown) return floor_y;
+  if constexpr (kMode == Rounding::kNearestAway)
+    return std::fabs(y - trunc_y) >= 0.5 ? away : trunc_y;
+  // kToOdd: an inexact truncation with an even last bit moves away.
+  const double half = trunc_y * 0.5;
+  const bool even = RoundEvenInteger(half) == half;
+  return ((trunc_y != y) & even) ? away : trunc_y;
+}
+
+template <Rounding kMode>
+inline double RoundToFormat(double s, const Rounder& q) {
+  const uint64_t bits = std::bit_cast<uint64_t>(s);
+  const int64_t e = static_cast<int64_t>((bits >> 52) & 0x7ff) - 1023;
+  const int64_t quantum = (e > q.emin ? e : q.emin) - q.mantissa;
+  const double down_scale =
+      std::bit_cast<double>(static_cast<uint64_t>(1023 - quantum) << 52);
+  const double up_scale =
+      std::bit_cast<double>(static_cast<uint64_t>(1023 + quantum) << 52);
+  double r = RoundToInteger<kMode>(s * down_scale) * up_scale;
+  r = r > q.max_finite ? q.overflow_pos : r;
+  r = r < -q.max_finite ? q.overflow_neg : r;
+  r = (q.flush & (std::fabs(r) < q.min_normal)) ? 0.0 * r : r;
+  r = s == 0 ? (q.down ? -0.0 : s) : r;  // IEEE signed zeros, as AddTerms
+  // Inf/NaN pass through: the slow path decides those elements at the end.
+  return std::fabs(s) <= std::numeric_limits<double>::max() ? r : s;
+}
+
+Rounder MakeRounder(const Format& f, const RoundingSpec& rounding,
+                    Overflow overflow, bool subnormal_outputs) {
+  Rounder q{};
+  q.mantissa = f.layout().mantissa_bits;
+  q.emin = f.min_normal_exponent();
+  q.max_finite = f.max_finite();
+  EncodeOptions o;
+  o.rounding = rounding;
+  o.overflow = overflow;
+  // What a value just past max becomes: decided once by the encoder.
+  q.overflow_pos = Decode(f, Encode(f, q.max_finite * 4, o));
+  q.overflow_neg = Decode(f, Encode(f, -q.max_finite * 4, o));
+  q.min_normal = f.min_normal();
+  q.flush = !subnormal_outputs;
+  q.down = rounding.mode == Rounding::kDown;
+  return q;
+}
+
+constexpr int64_t kRows = 4;
+constexpr int64_t kCols = 64;
+
+struct StepSpec {
+  Rounder acc, wide;
+  bool check_exact;  // per-step TwoSum check needed
+};
+
+// acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1); inexact[r][j]
+// records a step whose double sum was not exact.
+template <Rounding kMode, bool kCheck>
+__attribute__((target_clones("avx512f", "avx2", "default"))) void Steps(
+    const double* __restrict a_pack, const double* __restrict b_pack,
+    int64_t k0, int64_t k1, double* __restrict acc, uint8_t* __restrict inexact,
+    const StepSpec& spec) {
+  const Rounder q = spec.acc;
+  for (int64_t k = k0; k < k1; ++k) {
+    const double* b = b_pack + k * kCols;
+    for (int64_t r = 0; r < kRows; ++r) {
+      const double ar = a_pack[k * kRows + r];
+      double* out = acc + r * kCols;
+      uint8_t* bad = inexact + r * kCols;
+      for (int64_t j = 0; j < kCols; ++j) {
+        const double p = ar * b[j];  // exact
+        const double s = out[j] + p;
+        if constexpr (kCheck) {  // TwoSum: the rounding error of s
+          const double bb = s - out[j];
+          const double err = (out[j] - (s - bb)) + (p - bb);
+          bad[j] |= static_cast<uint8_t>(err != 0);
+        }
+        out[j] = RoundToFormat<kMode>(s, q);
+      }
+    }
+  }
+}
+
+template <Rounding kMode>
+void AddIntoWide(double* wide, double* acc, uint8_t* inexact,
+                 const StepSpec& spec) {
+  for (int64_t e = 0; e < kRows * kCols; ++e) {
+    const double s = wide[e] + acc[e];
+    const double bb = s - wide[e];
+    inexact[e] |=
+        static_cast<uint8_t>(((wide[e] - (s - bb)) + (acc[e] - bb)) != 0);
+    wide[e] = RoundToFormat<kMode>(s, spec.wide);
+    acc[e] = 0.0;
+  }
+}
+
+using StepsFn = void (*)(const double*, const double*, int64_t, int64_t,
+                         double*, uint8_t*, const StepSpec&);
+using WideFn = void (*)(double*, double*, uint8_t*, const StepSpec&);
+
+template <Rounding kMode>
+StepsFn StepsFor(bool check) {
+  return check ? &Steps<kMode, true> : &Steps<kMode, false>;
+}
+
+StepsFn ChooseSteps(Rounding mode, bool check) {
+  switch (mode) {
+    case Rounding::kNearestEven:
+      return StepsFor<Rounding::kNearestEven>(check);
+    case Rounding::kNearestAway:
+      return StepsFor<Rounding::kNearestAway>(check);
+    case Rounding::kTowardZero:
+      return StepsFor<Rounding::kTowardZero>(check);
+    case Rounding::kUp:
+      return StepsFor<Rounding::kUp>(check);
+    case Rounding::kDown:
+      return StepsFor<Rounding::kDown>(check);
+    default:
+      return StepsFor<Rounding::kToOdd>(check);
+  }
+}
+
+WideFn ChooseWide(Rounding mode) {
+  switch (mode) {
+    case Rounding::kNearestEven:
+      return &AddIntoWide<Rounding::kNearestEven>;
+    case Rounding::kNearestAway:
+      return &AddIntoWide<Rounding::kNearestAway>;
+    case Rounding::kTowardZero:
+      return &AddIntoWide<Rounding::kTowardZero>;
+    case Rounding::kUp:
+      return &AddIntoWide<Rounding::kUp>;
+    case Rounding::kDown:
+      return &AddIntoWide<Rounding::kDown>;
+    default:
+      return &AddIntoWide<Rounding::kToOdd>;
+  }
+}
+
+// Highest and lowest set-bit exponents any value of the format can have.
+int TopBit(const Format& f) { return std::ilogb(f.max_finite()); }
+int LowBit(const Format& f) {
+  return f.min_normal_exponent() - f.layout().mantissa_bits;
+}
+
+bool RoundingOk(const RoundingSpec& r) {
+  return r.mode != Rounding::kStochastic;
+}
+
+bool FloatAccOk(const Format& f) {
+  return f.is_float() && f.layout().mantissa_bits <= 23 &&
+         f.layout().has_zero && f.layout().has_sign &&
+         f.min_normal_exponent() - f.layout().mantissa_bits > -1000 &&
+         std::ilogb(f.max_finite()) < 1000;
+}
+
+}  // namespace
+
+bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
+  const AccumulateSpec& s = n.accumulate;
+  const bool promote_ok = !s.promote || (FloatAccOk(s.promote->format) &&
+                                         RoundingOk(s.promote->rounding));
+  return s.block == 1 && s.alignment == Alignment::kExact &&
+         RoundingOk(s.rounding) && RoundingOk(n.output.rounding) &&
+         FloatAccOk(s.format) && s.subnormal_inputs && promote_ok &&
+         n.a.format.is_float() && n.b.format.is_float() &&
+         n.a.format.layout().mantissa_bits <= 23 &&
+         n.b.format.layout().mantissa_bits <= 23 && !p.a.emin_per_element &&
+         !p.b.emin_per_element && OutputScaleExact(p);
+}
+
+void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
+                     int64_t row_end, double* d) {
+  const AccumulateSpec& s = n.accumulate;
+  StepSpec spec;
+  spec.acc = MakeRounder(s.format, s.rounding, s.overflow, s.subnormal_outputs);
+  if (s.promote)
+    spec.wide =
+        MakeRounder(s.promote->format, s.promote->rounding, s.overflow, true);
+  // Proven exact when every sum's bits fit 53: the largest of the
+  // accumulator and a product, one carry, down to the lowest bit of either.
+  const int top =
+      std::max(TopBit(s.format), TopBit(n.a.format) + TopBit(n.b.format) + 1) +
+      2;
+  const int low =
+      std::min(LowBit(s.format), LowBit(n.a.format) + LowBit(n.b.format));
+  spec.check_exact = top - low > 52;
+  const StepsFn steps = ChooseSteps(s.rounding.mode, spec.check_exact);
+  const WideFn add_wide =
+      s.promote ? ChooseWide(s.promote->rounding.mode) : nullptr;
+  const int64_t chunk = s.promote ? s.promote->every : p.k;
+  const Format& start_format = s.promote ? s.promote->format : s.format;
+  EncodeOptions c_options;  // c enters rounded to nearest even
+
+  const int64_t panels = (p.n + kCols - 1) / kCols;
+  const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;
+  std::vector<double> b_pack(static_cast<size_t>(panels * p.k * kCols), 0.0);
+  for (int64_t kk = 0; kk < p.k; ++kk)
+    for (int64_t j = 0; j < p.n; ++j)
+      b_pack[((j / kCols) * p.k + kk) * kCols + j % kCols] =
+          p.b.values[kk * p.n + j];
+  std::vector<double> a_pack(static_cast<size_t>(blocks * p.k * kRows), 0.0);
+  for (int64_t i = row_begin; i < row_end; ++i)
+    for (int64_t kk = 0; kk < p.k; ++kk) {
+      const int64_t local = i - row_begin;
+      a_pack[((local / kRows) * p.k + kk) * kRows + local % kRows] =
+          p.a.values[i * p.k + kk];
+    }
+  std::vector<double> acc(kRows * kCols), wide(kRows * kCols);
+  std::vector<uint8_t> inexact(kRows * kCols);
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    const int64_t j0 = panel * kCols, cols = std::min(kCols, p.n - j0);
+    for (int64_t block = 0; block < blocks; ++block) {
+      const int64_t i0 = row_begin + block * kRows,
+                    rows = std::min(kRows, row_end - i0);
+      std::fill(acc.begin(), acc.end(), 0.0);
+      std::fill(wide.begin(), wide.end(), 0.0);
+      std::fill(inexact.begin(), inexact.end(), 0);
+      double* start = s.promote ? wide.data() : acc.data();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j) {
+          const double c = p.c ? p.c[(i0 + r) * p.n + j0 + j] : 0.0;
+          double v = Decode(start_format, Encode(start_format, c, c_options));
+          // As DotProduct: without subnormal results, a tiny start is +0.
+          if (!s.subnormal_outputs && std::fabs(v) < start_format.min_normal())
+            v = 0.0;
+          start[r * kCols + j] = v;
+        }
+      for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
+        steps(a_pack.data() + block * p.k * kRows,
+              b_pack.data() + panel * p.k * kCols, k0,
+              std::min(p.k, k0 + chunk), acc.data(), inexact.data(), spec);
+        if (s.promote) add_wide(wide.data(), acc.data(), inexact.data(), spec);
+      }
+      const double* total = s.promote ? wide.data() : acc.data();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j) {
+          const int64_t e = r * kCols + j, i = i0 + r, jj = j0 + j;
+          const double t = total[e];
+          // Inexact steps, non-finite values (Inf/NaN inputs resolve as in
+          // DotProduct) and overflow take the slow path.
+          d[i * p.n + jj] = (std::isfinite(t) && !inexact[e])
+                                ? ToOutput(t, p, n.output)
+                                : GenericElement(p, n, i, jj);
+        }
+    }
+  }
+}
+
+}  // namespace gemmsim
