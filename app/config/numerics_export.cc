@@ -65,7 +65,12 @@ void EmitAccumulate(YAML::Emitter& out, const AccumulateSpec& acc) {
   EmitRounding(out, acc.rounding);
   out << YAML::Key << "overflow" << YAML::Value << AccumulatorOverflowName(acc)
       << YAML::Key << "order" << YAML::Value
-      << std::string(OrderName(acc.order));
+      << std::string(OrderName(acc.order)) << YAML::Key << "accumulator_entry"
+      << YAML::Value << std::string(AccumulatorEntryName(acc.accumulator_entry))
+      << YAML::Key << "after_block_rounding" << YAML::Value
+      << std::string(RoundingName(acc.after_block_rounding.mode)) << YAML::Key
+      << "after_block_stochastic_bits" << YAML::Value
+      << acc.after_block_rounding.stochastic_bits;
   if (acc.promote) {
     out << YAML::Key << "promote" << YAML::Value << YAML::Flow << YAML::BeginMap
         << YAML::Key << "every" << YAML::Value << acc.promote->every
@@ -99,6 +104,11 @@ nlohmann::json NumericsToJson(const Numerics& n) {
   a["sticky"] = acc.sticky;
   a["overflow"] = AccumulatorOverflowName(acc);
   a["order"] = std::string(OrderName(acc.order));
+  a["accumulator_entry"] =
+      std::string(AccumulatorEntryName(acc.accumulator_entry));
+  a["after_block_rounding"] =
+      std::string(RoundingName(acc.after_block_rounding.mode));
+  a["after_block_stochastic_bits"] = acc.after_block_rounding.stochastic_bits;
   a["promote"] = nullptr;
   if (acc.promote) {
     nlohmann::json p = RoundingJson(acc.promote->rounding);

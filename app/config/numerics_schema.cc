@@ -83,8 +83,10 @@ void ParseAccumulatorOverflow(const YamlValue& v, AccumulateSpec* acc) {
 AccumulateSpec ParseAccumulate(const YamlValue& v) {
   v.CheckKeys(
       {"format", "block", "alignment", "extra_bits", "adder_fraction_bits",
-       "sticky", "rounding", "stochastic_bits", "overflow", "order", "promote",
-       "min_alignment_exponent", "subnormal_inputs", "subnormal_outputs"},
+       "sticky", "rounding", "stochastic_bits", "overflow", "order",
+       "accumulator_entry", "after_block_rounding",
+       "after_block_stochastic_bits", "promote", "min_alignment_exponent",
+       "subnormal_inputs", "subnormal_outputs"},
       "an accumulate mapping");
   AccumulateSpec acc;
   if (auto f = v.Get("format")) acc.format = ParseFormat(*f);
@@ -111,6 +113,20 @@ AccumulateSpec ParseAccumulate(const YamlValue& v) {
     acc.order = o->OneOf({"sequential", "pairwise"}) == "sequential"
                     ? Order::kSequential
                     : Order::kPairwise;
+  }
+  if (auto e = v.Get("accumulator_entry")) {
+    acc.accumulator_entry = e->OneOf({"in_block", "after_block"}) == "in_block"
+                                ? AccumulatorEntry::kInBlock
+                                : AccumulatorEntry::kAfterBlock;
+  }
+  // Read whatever the entry: a written file carries every field, and a
+  // --set may switch the entry after the rounding was given.
+  if (auto r = v.Get("after_block_rounding")) {
+    acc.after_block_rounding.mode = *ParseRounding(r->OneOf(RoundingNames()));
+  }
+  if (auto bits = v.Get("after_block_stochastic_bits")) {
+    acc.after_block_rounding.stochastic_bits =
+        static_cast<int>(bits->Int(1, 32));
   }
   if (auto p = v.Get("promote")) acc.promote = ParsePromote(*p);
   if (auto m = v.Get("min_alignment_exponent"))

@@ -10,9 +10,10 @@
 //   accumulate: {format, block (>= 1, or all), alignment: exact|truncate,
 //     extra_bits, adder_fraction_bits, sticky, rounding, stochastic_bits,
 //     overflow (ieee|saturate|infinity; wrap|saturate for int<W>),
-//     order: sequential|pairwise, promote: {every, format, rounding,
-//     stochastic_bits}, min_alignment_exponent, subnormal_inputs,
-//     subnormal_outputs}
+//     order: sequential|pairwise, accumulator_entry: in_block|after_block,
+//     after_block_rounding, after_block_stochastic_bits,
+//     promote: {every, format, rounding, stochastic_bits},
+//     min_alignment_exponent, subnormal_inputs, subnormal_outputs}
 //   output: FORMAT | {format, rounding, stochastic_bits, overflow}
 //   FORMAT = a name | {exponent_bits, mantissa_bits, bias, specials,
 //                      subnormals}

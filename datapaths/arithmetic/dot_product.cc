@@ -55,36 +55,54 @@ class Accumulation {
   Accumulation(const Numerics& n, const DotContext& ctx)
       : n_(n),
         spec_(n.accumulate),
+        after_spec_(AfterBlockSpec(n.accumulate)),
+        emin_(spec_.format.is_float() ? spec_.format.min_normal_exponent() : 0),
         key_{n.seed, StreamTensor::kAccumulate},
         index_(ctx.element_index) {}
 
   uint32_t NextRandom() {
+    const bool after = spec_.accumulator_entry == AccumulatorEntry::kAfterBlock;
     return spec_.rounding.mode == Rounding::kStochastic ||
+                   (after &&
+                    spec_.after_block_rounding.mode == Rounding::kStochastic) ||
                    (spec_.promote &&
                     spec_.promote->rounding.mode == Rounding::kStochastic)
                ? RandomBits(key_, index_, step_++)
                : 0;
   }
 
-  // acc <- round(acc + products), per the block's order.
+  // acc <- acc + products, per the block's order and accumulator entry.
   double AddBlock(std::span<const Term> products, double acc) {
-    if (spec_.order == Order::kSequential || products.size() < 2)
-      return AddTerms(products, acc, spec_, NextRandom());
+    const bool after = spec_.accumulator_entry == AccumulatorEntry::kAfterBlock;
+    // kAfterBlock: the block's additions see no accumulator. -0.0 stands for
+    // "none" (AddTerms drops a zero accumulator) and keeps IEEE's signed
+    // zeros: a sum of products that are all -0 is -0.
+    const double start = after ? -0.0 : acc;
+    if (spec_.order == Order::kSequential || products.size() < 2) {
+      const double sum = AddTerms(products, start, spec_, NextRandom());
+      return after ? AddAfterBlock(sum, acc) : sum;
+    }
     // A balanced adder tree: each node adds two terms and rounds.
-    const int emin =
-        spec_.format.is_float() ? spec_.format.min_normal_exponent() : 0;
     std::vector<Term> level(products.begin(), products.end());
+    std::optional<double> overflowed;  // a node's Inf (NaN for both signs)
     while (level.size() > 1) {
       std::vector<Term> next;
       for (size_t i = 0; i + 1 < level.size(); i += 2) {
         const Term pair[] = {level[i], level[i + 1]};
+        const double node = AddTerms(pair, -0.0, spec_, NextRandom());
+        // A Term cannot hold Inf: an overflowed node decides the block.
+        if (!std::isfinite(node))
+          overflowed = overflowed && *overflowed != node ? kNaN : node;
         next.push_back(
-            AccumulatorTerm(AddTerms(pair, 0.0, spec_, NextRandom()), emin));
+            AccumulatorTerm(std::isfinite(node) ? node : 0.0, emin_));
       }
       if (level.size() % 2) next.push_back(level.back());
       level = std::move(next);
     }
-    return AddTerms(level, acc, spec_, NextRandom());
+    if (overflowed) return *overflowed;  // acc is finite here
+    // The root is already rounded: under kAfterBlock it is the block sum.
+    return after ? AddAfterBlock(level[0].value(), acc)
+                 : AddTerms(level, acc, spec_, NextRandom());
   }
 
   double AddToWide(double wide, double acc) {
@@ -99,8 +117,28 @@ class Accumulation {
   }
 
  private:
+  // The addition of a block's sum to the accumulator under kAfterBlock: the
+  // accumulator's format, overflow and flushing, but exact alignment (the
+  // block sum is one term already rounded to the format) and its own
+  // rounding.
+  static AccumulateSpec AfterBlockSpec(const AccumulateSpec& spec) {
+    AccumulateSpec after = spec;
+    after.alignment = Alignment::kExact;
+    after.rounding = spec.after_block_rounding;
+    return after;
+  }
+
+  // acc <- round(acc + block_sum), block_sum a value of the format or Inf.
+  double AddAfterBlock(double block_sum, double acc) {
+    if (!std::isfinite(block_sum)) return block_sum;  // acc is finite here
+    const Term t[] = {AccumulatorTerm(block_sum, emin_)};
+    return AddTerms(t, acc, after_spec_, NextRandom());
+  }
+
   const Numerics& n_;
   const AccumulateSpec& spec_;
+  const AccumulateSpec after_spec_;
+  const int emin_;
   RandomKey key_;
   uint64_t index_;
   uint32_t step_ = 0;

@@ -23,10 +23,13 @@ struct DotContext {
 // Returns d, a value of numerics.output.format (or Inf/NaN).
 //
 // Order: products are cut into chunks of promote.every (one chunk without
-// promote), chunks into blocks of accumulate.block. Inf and NaN inputs are
-// resolved first, as IEEE arithmetic would: a NaN, 0 * Inf, or Infs of both
-// signs give NaN; otherwise an Inf gives that Inf. An accumulator that
-// overflows to Inf stays Inf.
+// promote), chunks into blocks of accumulate.block. Per block, with
+// accumulator_entry kInBlock: acc = AddTerms(block, acc). With kAfterBlock:
+// sum = AddTerms(block, none) (pairwise: the adder tree's root), then
+// acc = AddTerms({sum}, acc) with exact alignment and after_block_rounding.
+// Inf and NaN inputs are resolved first, as IEEE arithmetic would: a NaN,
+// 0 * Inf, or Infs of both signs give NaN; otherwise an Inf gives that Inf.
+// An accumulator that overflows to Inf (in any addition) stays Inf.
 double DotProduct(std::span<const Factor> a, std::span<const Factor> b,
                   double c, const Numerics& numerics,
                   const DotContext& context = {});

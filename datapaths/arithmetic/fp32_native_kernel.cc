@@ -97,7 +97,10 @@ bool Fp32NativeKernelApplies(const Numerics& n, const GemmProblem& p) {
   const AccumulateSpec& s = n.accumulate;
   const bool promote_ok = !s.promote || (s.promote->format == Fp32() &&
                                          IsNearestEven(s.promote->rounding));
+  // kAfterBlock rounds each product on its own first: not this kernel's
+  // one addition per product.
   return s.format == Fp32() && s.block == 1 &&
+         s.accumulator_entry == AccumulatorEntry::kInBlock &&
          n.output.rounding.mode != Rounding::kStochastic &&
          s.alignment == Alignment::kExact && IsNearestEven(s.rounding) &&
          s.overflow != Overflow::kSaturate && s.subnormal_inputs &&

@@ -63,10 +63,17 @@ void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
   });
 }
 
+// The fast kernels model one multi-term addition per block that takes the
+// accumulator in; a design that adds it after the block runs DotProduct.
+bool FastKernelsMayApply(const Numerics& numerics) {
+  return numerics.accumulate.accumulator_entry == AccumulatorEntry::kInBlock;
+}
+
 }  // namespace
 
 std::string GemmKernelName(const Numerics& numerics,
                            const GemmProblem& problem) {
+  if (!FastKernelsMayApply(numerics)) return "generic";
   if (Fp32NativeKernelApplies(numerics, problem)) return "fp32-native";
   if (BlockFmaKernelApplies(numerics, problem)) return "block-fma";
   if (NarrowAccKernelApplies(numerics, problem)) return "narrow-acc";
@@ -78,7 +85,9 @@ void Gemm(const GemmProblem& p, const Numerics& numerics, double* d,
   if (p.m < 0 || p.n < 0 || p.k < 0)
     throw Error(ExitCode::kInternal, "Gemm: negative size");
   if (p.m == 0 || p.n == 0) return;
-  if (Fp32NativeKernelApplies(numerics, p)) {
+  if (!FastKernelsMayApply(numerics)) {
+    GenericGemm(p, numerics, d, threads);
+  } else if (Fp32NativeKernelApplies(numerics, p)) {
     ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
       Fp32NativeKernel(p, numerics, begin, end, d);
     });

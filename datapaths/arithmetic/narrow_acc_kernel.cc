@@ -210,11 +210,13 @@ bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
   const AccumulateSpec& s = n.accumulate;
   const bool promote_ok = !s.promote || (FloatAccOk(s.promote->format) &&
                                          RoundingOk(s.promote->rounding));
-  return s.block == 1 && s.alignment == Alignment::kExact &&
-         RoundingOk(s.rounding) && RoundingOk(n.output.rounding) &&
-         FloatAccOk(s.format) && s.subnormal_inputs && promote_ok &&
-         n.a.format.is_float() && n.b.format.is_float() &&
-         n.a.format.layout().mantissa_bits <= 23 &&
+  // kAfterBlock rounds each product on its own first: not this kernel's
+  // one addition per product.
+  return s.block == 1 && s.accumulator_entry == AccumulatorEntry::kInBlock &&
+         s.alignment == Alignment::kExact && RoundingOk(s.rounding) &&
+         RoundingOk(n.output.rounding) && FloatAccOk(s.format) &&
+         s.subnormal_inputs && promote_ok && n.a.format.is_float() &&
+         n.b.format.is_float() && n.a.format.layout().mantissa_bits <= 23 &&
          n.b.format.layout().mantissa_bits <= 23 && !p.a.emin_per_element &&
          !p.b.emin_per_element && OutputScaleExact(p);
 }

@@ -10,4 +10,8 @@ std::string_view OrderName(Order o) {
   return o == Order::kSequential ? "sequential" : "pairwise";
 }
 
+std::string_view AccumulatorEntryName(AccumulatorEntry e) {
+  return e == AccumulatorEntry::kInBlock ? "in_block" : "after_block";
+}
+
 }  // namespace gemmsim

@@ -31,6 +31,19 @@ enum class Order {
 
 enum class IntegerOverflow { kWrap, kSaturate };
 
+// Where the running accumulator enters the block's addition.
+enum class AccumulatorEntry {
+  // The block's products and the accumulator go through one multi-term
+  // addition (the published tensor-core models).
+  kInBlock,
+  // The block's products alone go through the multi-term addition (with
+  // `alignment`, `rounding`...); its rounded sum is then added to the
+  // accumulator in one exactly aligned addition rounded with
+  // `after_block_rounding`. B200 FP8 captures need this: its rounding
+  // toward zero applies to the products' sum, not to c + sum.
+  kAfterBlock,
+};
+
 struct PromoteSpec {
   int every = 0;  // products per chunk
   Format format = FormatByName("fp32");
@@ -39,8 +52,10 @@ struct PromoteSpec {
 
 // One accumulator design (SPEC.md "Accumulation"). The K products are cut
 // into chunks of promote.every (one chunk without promote), each chunk into
-// blocks of `block`; a block and the accumulator go through one multi-term
-// addition whose rounded result is the new accumulator.
+// blocks of `block`. With accumulator_entry kInBlock, a block and the
+// accumulator go through one multi-term addition whose rounded result is the
+// new accumulator; with kAfterBlock, the block's rounded sum is formed
+// first and then added to the accumulator (see AccumulatorEntry).
 struct AccumulateSpec {
   Format format = FormatByName("fp32");  // float, or int<W>
   int block = 1;                         // products per multi-term addition
@@ -59,6 +74,10 @@ struct AccumulateSpec {
   Overflow overflow = Overflow::kIeee;
   IntegerOverflow integer_overflow = IntegerOverflow::kWrap;  // int<W>
   Order order = Order::kSequential;
+  AccumulatorEntry accumulator_entry = AccumulatorEntry::kInBlock;
+  // kAfterBlock: the rounding of accumulator + block sum (to `format`, with
+  // `overflow`); the block sum itself is rounded with `rounding`.
+  RoundingSpec after_block_rounding;
   std::optional<PromoteSpec> promote;
   // truncate: the alignment exponent never goes below this (the published
   // tensor-core models' minimum alignment exponent).
@@ -83,5 +102,6 @@ struct Numerics {
 
 std::string_view AlignmentName(Alignment);
 std::string_view OrderName(Order);
+std::string_view AccumulatorEntryName(AccumulatorEntry);
 
 }  // namespace gemmsim

@@ -81,6 +81,20 @@ const BadFile kBadFiles[] = {
      "inputs.b", "missing key 'format'"},
     {"a list for the document", "- inputs\n- output\n", 1, "",
      "expected a numerics mapping"},
+    {"unknown accumulator entry",
+     "accumulate:\n  block: 32\n  accumulator_entry: after\n", 3,
+     "accumulate.accumulator_entry", "expected in_block or after_block"},
+    {"unknown after-block rounding",
+     "accumulate:\n  accumulator_entry: after_block\n"
+     "  after_block_rounding: nearest\n",
+     3, "accumulate.after_block_rounding",
+     "expected rne, rna, rtz, rup, rdown, rto or stochastic"},
+    {"after-block stochastic_bits 0",
+     "accumulate:\n  after_block_rounding: stochastic\n"
+     "  after_block_stochastic_bits: 0\n",
+     3, "accumulate.after_block_stochastic_bits", "from 1 to 32"},
+    {"misspelt after-block key", "accumulate:\n  after_block_roundin: rne\n", 2,
+     "accumulate.after_block_roundin", "did you mean 'after_block_rounding'"},
 };
 
 TEST_CASE("each bad numerics file names its file, line and key path") {
@@ -102,7 +116,7 @@ TEST_CASE("each bad numerics file names its file, line and key path") {
     CHECK(t.message.find(bad.also) != std::string::npos);
     ++checked;
   }
-  CHECK(checked == 20);
+  CHECK(checked == 24);
 }
 
 TEST_CASE("a file that cannot be read is an input-file error") {

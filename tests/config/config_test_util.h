@@ -77,6 +77,8 @@ inline void CheckSameNumerics(const Numerics& x, const Numerics& y) {
   CHECK(a.overflow == b.overflow);
   CHECK(a.integer_overflow == b.integer_overflow);
   CHECK(a.order == b.order);
+  CHECK(a.accumulator_entry == b.accumulator_entry);
+  CheckSameRounding(a.after_block_rounding, b.after_block_rounding);
   REQUIRE(a.promote.has_value() == b.promote.has_value());
   if (a.promote) {
     CHECK(a.promote->every == b.promote->every);

@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
+#include <string>
 
 #include "app/config/numerics_file.h"
 #include "app/config/numerics_schema.h"
@@ -73,10 +75,21 @@ const TensorCore kTensorCores[] = {
     {"b200-fp16-fp16", "fp16", "fp16", 16, 2, -21},
     {"b200-bf16-fp32", "bf16", "fp32", 16, 2, -133},
     {"b200-tf32-fp32", "tf32", "fp32", 8, 2, -133},
-    // The published model; see the file for why it is not settled.
+    // c enters after the block (kAfterBlockPresets); see the files.
     {"b200-e4m3-fp32", "e4m3fn", "fp32", 32, 2, -133},
     {"b200-e5m2-fp32", "e5m2", "fp32", 32, 2, -133},
 };
+
+// The tensor-core presets whose block sums the products without c and then
+// adds c with one round-to-nearest-even (B200 FP8); every other one adds c
+// inside the block's multi-term addition.
+const char* const kAfterBlockPresets[] = {"b200-e4m3-fp32", "b200-e5m2-fp32"};
+
+bool IsAfterBlock(const char* name) {
+  return std::any_of(std::begin(kAfterBlockPresets),
+                     std::end(kAfterBlockPresets),
+                     [&](const char* p) { return std::string(p) == name; });
+}
 
 // The other required presets: Gaudi and the idealised designs.
 struct Plain {
@@ -132,7 +145,7 @@ TEST_CASE("every preset file loads and is named after its file") {
 }
 
 TEST_CASE("tensor-core presets carry the block-FMA parameters") {
-  int checked = 0;
+  int checked = 0, after_block = 0;
   for (const TensorCore& t : kTensorCores) {
     CAPTURE(t.name);
     const Numerics n = LoadNumerics(t.name);
@@ -153,6 +166,11 @@ TEST_CASE("tensor-core presets carry the block-FMA parameters") {
           (fp16_out ? Rounding::kNearestEven : Rounding::kTowardZero));
     CHECK(acc.overflow == Overflow::kInfinity);
     CHECK(acc.order == Order::kSequential);
+    CHECK(acc.accumulator_entry == (IsAfterBlock(t.name)
+                                        ? AccumulatorEntry::kAfterBlock
+                                        : AccumulatorEntry::kInBlock));
+    CHECK(acc.after_block_rounding.mode == Rounding::kNearestEven);
+    after_block += acc.accumulator_entry == AccumulatorEntry::kAfterBlock;
     CHECK_FALSE(acc.promote.has_value());
     CHECK(acc.min_alignment_exponent == t.min_alignment_exponent);
     CHECK(acc.subnormal_inputs);
@@ -162,6 +180,7 @@ TEST_CASE("tensor-core presets carry the block-FMA parameters") {
     ++checked;
   }
   CHECK(checked == 48);
+  CHECK(after_block == 2);
 }
 
 TEST_CASE("Gaudi and idealised presets: plain sequential RNE accumulators") {
@@ -176,6 +195,7 @@ TEST_CASE("Gaudi and idealised presets: plain sequential RNE accumulators") {
     CHECK(n.accumulate.alignment == Alignment::kExact);
     CHECK(n.accumulate.rounding.mode == Rounding::kNearestEven);
     CHECK(n.accumulate.order == Order::kSequential);
+    CHECK(n.accumulate.accumulator_entry == AccumulatorEntry::kInBlock);
     CHECK_FALSE(n.accumulate.promote.has_value());
     CHECK(n.output.format.name() == p.output);
     ++checked;
@@ -221,6 +241,10 @@ TEST_CASE("the round trip keeps what presets leave at their defaults") {
       {"inputs.a={format: e2m1fn, scaling: nvfp4}",
        "inputs.b={format: e4m3fn, scaling: per_tensor, power_of_two: true}",
        "name=my design"},
+      {"accumulate.accumulator_entry=after_block",
+       "accumulate.after_block_rounding=stochastic",
+       "accumulate.after_block_stochastic_bits=9", "accumulate.block=4"},
+      {"accumulate.after_block_rounding=rto"},  // kept while unused
   };
   int checked = 0;
   for (const auto& sets : variants) {
@@ -231,7 +255,7 @@ TEST_CASE("the round trip keeps what presets leave at their defaults") {
     testing::CheckSameNumerics(n, back);
     ++checked;
   }
-  CHECK(checked == 5);
+  CHECK(checked == 7);
 }
 
 TEST_CASE("NumericsToJson writes every field with the formats' layouts") {
@@ -249,6 +273,13 @@ TEST_CASE("NumericsToJson writes every field with the formats' layouts") {
   CHECK(j["accumulate"]["overflow"] == "infinity");
   CHECK(j["accumulate"]["min_alignment_exponent"] == -133);
   CHECK(j["accumulate"]["promote"].is_null());
+  CHECK(j["accumulate"]["accumulator_entry"] == "in_block");
+  CHECK(j["accumulate"]["after_block_rounding"] == "rne");
+  CHECK(j["accumulate"]["after_block_stochastic_bits"] == 32);
+  const nlohmann::json b = app::NumericsToJson(LoadNumerics("b200-e5m2-fp32"));
+  CHECK(b["accumulate"]["accumulator_entry"] == "after_block");
+  CHECK(b["accumulate"]["after_block_rounding"] == "rne");
+  CHECK(b["accumulate"]["rounding"] == "rtz");
   CHECK(j["accumulate"]["format"]["mantissa_bits"] == 23);
   CHECK(j["output"]["format"]["name"] == "fp32");
   CHECK(j["seed"] == 0);
