@@ -1,14 +1,31 @@
 // The block-FMA GEMM kernel (gemm_kernels.h).
+//
+// Two implementations of one definition (AddTerms with truncating
+// alignment): a scalar one, per output element, and a vectorized one
+// (block_fma_simd.h) that computes W adjacent output columns of R rows at a
+// time and reaches the same integers by another road. The scalar one
+// remains for what the vector one does not cover: formats whose products or
+// scales leave float32, and the rare elements the vectors hand back
+// (overflow, a zero block on a -0 accumulator, Inf and NaN inputs).
 #include <algorithm>
 #include <bit>
+#include <cfloat>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "datapaths/arithmetic/block_fma_simd.h"
 #include "datapaths/arithmetic/gemm_kernels.h"
 #include "datapaths/arithmetic/kernel_support.h"
 
 namespace gemmsim {
 using namespace kernel_support;
+using namespace block_fma_simd;
 
 namespace {
 
@@ -41,6 +58,24 @@ struct BlockFmaParams {
   const Format* acc_format;
   EncodeOptions acc_options;
 };
+
+BlockFmaParams MakeParams(const Numerics& n) {
+  const AccumulateSpec& s = n.accumulate;
+  BlockFmaParams q{};
+  q.ma = n.a.format.layout().mantissa_bits;
+  q.mb = n.b.format.layout().mantissa_bits;
+  q.macc = s.format.layout().mantissa_bits;
+  q.width = s.adder_fraction_bits.value_or(q.macc) + s.extra_bits;
+  q.result_bits = s.extra_bits < 0 ? std::min(q.macc, q.width) : q.macc;
+  q.emin_acc = s.format.min_normal_exponent();
+  q.has_min_align = s.min_alignment_exponent.has_value();
+  q.min_align = s.min_alignment_exponent.value_or(0);
+  q.nearest_even = s.rounding.mode == Rounding::kNearestEven;
+  q.acc_format = &s.format;
+  q.acc_options.rounding = s.rounding;
+  q.acc_options.overflow = s.overflow;
+  return q;
+}
 
 inline int64_t ShiftMagnitude(uint64_t m, int shift) {  // m * 2^shift, floor
   if (shift >= 0) return static_cast<int64_t>(m << shift);
@@ -115,6 +150,284 @@ double BlockFma(const Packed* a, const Packed* b, int64_t k0, int64_t k1,
   return value;
 }
 
+// c + sum over blocks, for one element, given its row of A and column of B
+// packed (both finite).
+double ScalarAccumulate(const Packed* a, const Packed* b, double c,
+                        const GemmProblem& p, const Numerics& n,
+                        const BlockFmaParams& q) {
+  EncodeOptions c_options;  // c enters rounded to the accumulator with rne
+  double acc = Decode(*q.acc_format, Encode(*q.acc_format, c, c_options));
+  const int64_t block = n.accumulate.block;
+  for (int64_t k0 = 0; k0 < p.k && std::isfinite(acc); k0 += block)
+    acc = BlockFma(a, b, k0, std::min(p.k, k0 + block), acc, q);
+  return acc;
+}
+
+// One element by the scalar path, packing its row and column on the spot
+// (for the few elements the vectorized path leaves).
+double ScalarElement(const GemmProblem& p, const Numerics& n,
+                     const BlockFmaParams& q, int64_t i, int64_t j) {
+  std::vector<Packed> a(static_cast<size_t>(p.k)), b(static_cast<size_t>(p.k));
+  bool finite = !p.c || std::isfinite(p.c[i * p.n + j]);
+  for (int64_t kk = 0; kk < p.k && finite; ++kk) {
+    const double x = p.a.values[i * p.k + kk], y = p.b.values[kk * p.n + j];
+    finite = std::isfinite(x) && std::isfinite(y);
+    a[kk] = Pack(x, p.a.emin, q.ma);
+    b[kk] = Pack(y, p.b.emin, q.mb);
+  }
+  if (!finite) return GenericElement(p, n, i, j);
+  const double acc = ScalarAccumulate(a.data(), b.data(),
+                                      p.c ? p.c[i * p.n + j] : 0.0, p, n, q);
+  return std::isfinite(acc) ? ToOutput(acc, p, n.output)
+                            : GenericElement(p, n, i, j);
+}
+
+void ScalarKernel(const GemmProblem& p, const Numerics& n,
+                  const BlockFmaParams& q, int64_t row_begin, int64_t row_end,
+                  double* d) {
+  std::vector<Packed> bt(static_cast<size_t>(p.k * p.n));
+  std::vector<char> col_finite(static_cast<size_t>(p.n), 1);
+  for (int64_t kk = 0; kk < p.k; ++kk)
+    for (int64_t j = 0; j < p.n; ++j) {
+      const double x = p.b.values[kk * p.n + j];
+      if (!std::isfinite(x)) col_finite[j] = 0;
+      bt[j * p.k + kk] = std::isfinite(x) ? Pack(x, p.b.emin, q.mb) : Packed{};
+    }
+  std::vector<Packed> a(static_cast<size_t>(p.k));
+  for (int64_t i = row_begin; i < row_end; ++i) {
+    bool row_finite = true;
+    for (int64_t kk = 0; kk < p.k; ++kk) {
+      const double x = p.a.values[i * p.k + kk];
+      row_finite = row_finite && std::isfinite(x);
+      a[kk] = std::isfinite(x) ? Pack(x, p.a.emin, q.ma) : Packed{};
+    }
+    for (int64_t j = 0; j < p.n; ++j) {
+      const double c = p.c ? p.c[i * p.n + j] : 0.0;
+      if (!row_finite || !col_finite[j] || !std::isfinite(c)) {
+        d[i * p.n + j] = GenericElement(p, n, i, j);
+        continue;
+      }
+      const double acc =
+          ScalarAccumulate(a.data(), bt.data() + j * p.k, c, p, n, q);
+      d[i * p.n + j] = std::isfinite(acc) ? ToOutput(acc, p, n.output)
+                                          : GenericElement(p, n, i, j);
+    }
+  }
+}
+
+struct Shape {
+  int64_t rows, lanes;
+  TileTable tiles;
+  PackFn pack;
+};
+
+// The widest instruction set the CPU has, unless GEMMSIM_ISA (avx512, avx2
+// or baseline) asks for a narrower one (tests of every variant on one
+// machine). All variants compute the same integers: same bits.
+Shape ChooseShape() {
+  const char* isa = std::getenv("GEMMSIM_ISA");
+  const std::string want = isa ? isa : "";
+  if (want != "avx2" && want != "baseline" && __builtin_cpu_supports("avx512f"))
+    return {8, 16, MakeTileTable<Avx512>(), PackRun512};
+  if (want != "baseline" && __builtin_cpu_supports("avx2"))
+    return {4, 8, MakeTileTable<Avx2>(), PackRun256};
+  return {2, 4, MakeTileTable<Baseline>(), PackRunBase};
+}
+
+enum class VecMode { kNone, kExact, kWide };
+
+int MaxExponent(const Format& f) { return std::ilogb(f.max_finite()); }
+
+// Which form of the vectorized path covers these numerics, if any.
+VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
+                      const BlockFmaParams& q, VecParams* v) {
+  const Format& facc = *q.acc_format;
+  const int64_t block = n.accumulate.block;
+  // Terms lie below 2^(width + 2): cvtt must hold each, and one block's
+  // products must sum within int32 (the accumulator's term may join in
+  // double: FinishWide).
+  if (p.k == 0 || q.width > 28) return VecMode::kNone;
+  const int64_t term_max = (int64_t{1} << (q.width + 2)) - 1;
+  if (block * term_max > INT32_MAX) return VecMode::kNone;
+  // Accumulator values live in float32 lanes, their exponent read from the
+  // float32 exponent field (float32 subnormals: the format's emin).
+  if (facc.max_finite() > FLT_MAX || q.emin_acc < -126 ||
+      q.emin_acc - q.macc < -149)
+    return VecMode::kNone;
+  v->width = q.width;
+  v->width_minus_mab = q.width - q.ma - q.mb;
+  v->result_bits = q.result_bits;
+  v->emin_acc = q.emin_acc;
+  v->min_pair_m = p.a.emin + p.b.emin;
+  // Lanes with a non-zero term have M at least min(emin_a + emin_b,
+  // emin_acc) already; the clamp only keeps scales finite elsewhere.
+  v->clamp_m = std::min(v->min_pair_m, q.emin_acc);
+  if (q.has_min_align) v->clamp_m = std::max(v->clamp_m, q.min_align);
+  v->max_finite = facc.max_finite();
+  v->max_finite_bits =
+      std::bit_cast<int32_t>(static_cast<float>(v->max_finite));
+  v->emax_acc = MaxExponent(facc);
+  v->narrow = block * term_max + (int64_t{1} << (q.width + 1)) <= INT32_MAX;
+  v->nearest_even = q.nearest_even;
+  const int max_m = std::max({MaxExponent(n.a.format) + MaxExponent(n.b.format),
+                              MaxExponent(facc), v->clamp_m});
+  // kExact: T = 2^(width - max(M, emin_a + emin_b)) a normal float32.
+  // The accumulator's term, as acc * T * 2^(max(M, emin_a + emin_b) - M),
+  // needs acc * T normal when the second factor exceeds 1 (TileBody).
+  if (ProductsExactInFp32(n.a.format, n.b.format) &&
+      q.width - v->min_pair_m <= 127 && q.width - max_m >= -126 &&
+      q.emin_acc - q.macc + q.width - v->min_pair_m >= -126)
+    return VecMode::kExact;
+  if ((q.ma + 1) + (q.mb + 1) <= 24 && v->width_minus_mab <= 127)
+    return VecMode::kWide;
+  return VecMode::kNone;
+}
+
+// The vectorized kernel for rows [row_begin, row_end). False when an input
+// is not what PackRun expects: the scalar path then redoes these rows.
+bool VectorKernel(const GemmProblem& p, const Numerics& n,
+                  const BlockFmaParams& q, VecMode mode, const VecParams& vq,
+                  int64_t row_begin, int64_t row_end, double* d) {
+  const Shape shape = ChooseShape();
+  const int64_t R = shape.rows, W = shape.lanes;
+  const TileFn tile_fn =
+      shape.tiles.fn[mode == VecMode::kWide][vq.narrow][q.nearest_even];
+  const bool wide = mode == VecMode::kWide;
+  const int64_t panels = (p.n + W - 1) / W;
+  const int64_t rows = row_end - row_begin, tiles = (rows + R - 1) / R;
+
+  // Per chunk of K (whole blocks): A in tiles of R rows, k-major inside a
+  // tile; per group of panels: B in panels of W columns, k-major inside a
+  // panel, so that a chunk of B stays in cache while every tile of rows
+  // passes over it. Padding and non-finite inputs are zeros (elements with
+  // non-finite inputs take the scalar path, which resolves Inf and NaN).
+  // The buffers are small and reused: fresh pages cost a fault each.
+  const int64_t block = n.accumulate.block;
+  const int64_t kc_max = block * std::max<int64_t>(1, 256 / block);
+  const int64_t group = std::max<int64_t>(1, 256 / W);
+  const size_t a_size = static_cast<size_t>(tiles * kc_max * R);
+  const size_t b_size = static_cast<size_t>(group * kc_max * W);
+  const std::unique_ptr<float[]> a_val(new float[a_size]);
+  const std::unique_ptr<int32_t[]> a_exp(new int32_t[a_size]);
+  const std::unique_ptr<float[]> b_val(new float[b_size]);
+  const std::unique_ptr<int32_t[]> b_exp(new int32_t[b_size]);
+  // Per row of A and per panel of B: whether an Inf or NaN was seen.
+  std::vector<char> row_special(static_cast<size_t>(rows), 0);
+  std::vector<char> panel_special(static_cast<size_t>(panels), 0);
+  const PackSpec a_spec{p.a.emin, MaxExponent(n.a.format), q.ma, wide};
+  const PackSpec b_spec{p.b.emin, MaxExponent(n.b.format), q.mb, wide};
+
+  // The accumulators live in d's rows until the end (in a buffer of their
+  // own if c overlaps them: the scalar path reads c at the very end). They
+  // start at c rounded to the accumulator format (rne): c itself when it is
+  // a float32 value and the accumulator is fp32. NaN marks the elements the
+  // scalar path takes over.
+  double* acc = d + row_begin * p.n;
+  std::vector<double> own_acc;
+  if (p.c) {
+    const std::less<const double*> before;
+    const double* c0 = p.c + row_begin * p.n;
+    if (before(c0, acc + rows * p.n) && before(acc, c0 + rows * p.n)) {
+      own_acc.resize(static_cast<size_t>(rows * p.n));
+      acc = own_acc.data();
+    }
+  }
+  const bool fp32_acc = *q.acc_format == Fp32();
+  const EncodeOptions c_options;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < p.n; ++j) {
+      const double c = p.c ? p.c[(row_begin + r) * p.n + j] : 0.0;
+      double start = std::numeric_limits<double>::quiet_NaN();
+      if (fp32_acc && std::fabs(c) <= FLT_MAX &&
+          static_cast<double>(static_cast<float>(c)) == c)
+        start = c;
+      else if (std::isfinite(c))
+        start = Decode(*q.acc_format, Encode(*q.acc_format, c, c_options));
+      if (!std::isfinite(start) ||
+          static_cast<double>(static_cast<float>(start)) != start)
+        start = std::numeric_limits<double>::quiet_NaN();
+      acc[r * p.n + j] = start;
+    }
+
+  bool ok = true;
+  std::vector<float> tile_acc(static_cast<size_t>(R * W));
+  for (int64_t k0 = 0; k0 < p.k; k0 += kc_max) {
+    const int64_t kc = std::min(kc_max, p.k - k0);
+    for (int64_t tile = 0; tile < tiles; ++tile)
+      for (int64_t r = 0; r < R; ++r) {
+        const int64_t local = tile * R + r;
+        float* val = a_val.get() + tile * kc_max * R + r;
+        int32_t* exp = a_exp.get() + tile * kc_max * R + r;
+        if (local < rows) {
+          ok &= shape.pack(p.a.values + (row_begin + local) * p.k + k0, kc, R,
+                           a_spec, val, exp, &row_special[local]);
+        } else {
+          for (int64_t kk = 0; kk < kc; ++kk) {
+            val[kk * R] = 0.0f;
+            exp[kk * R] = kZeroExp;
+          }
+        }
+      }
+    for (int64_t g = 0; g < panels; g += group) {
+      const int64_t g_end = std::min(panels, g + group);
+      // Row by row of B (contiguous reads), into the group's panels.
+      for (int64_t kk = 0; kk < kc; ++kk)
+        for (int64_t jp = g; jp < g_end; ++jp) {
+          const int64_t lanes = std::min(W, p.n - jp * W);
+          float* val = b_val.get() + ((jp - g) * kc_max + kk) * W;
+          int32_t* exp = b_exp.get() + ((jp - g) * kc_max + kk) * W;
+          ok &= shape.pack(p.b.values + (k0 + kk) * p.n + jp * W, lanes, 1,
+                           b_spec, val, exp, &panel_special[jp]);
+          for (int64_t w = lanes; w < W; ++w) {
+            val[w] = 0.0f;
+            exp[w] = kZeroExp;
+          }
+        }
+      if (!ok) return false;
+      for (int64_t tile = 0; tile < tiles; ++tile) {
+        const int64_t r0 = tile * R, tile_rows = std::min(R, rows - r0);
+        for (int64_t jp = g; jp < g_end; ++jp) {
+          const int64_t j0 = jp * W, lanes = std::min(W, p.n - j0);
+          double* at = acc + r0 * p.n + j0;
+          if (tile_rows == R && lanes == W) {
+            for (int64_t r = 0; r < R; ++r)
+              for (int64_t w = 0; w < W; ++w)
+                tile_acc[r * W + w] = static_cast<float>(at[r * p.n + w]);
+          } else {
+            std::fill(tile_acc.begin(), tile_acc.end(), 0.0f);
+            for (int64_t r = 0; r < tile_rows; ++r)
+              for (int64_t w = 0; w < lanes; ++w)
+                tile_acc[r * W + w] = static_cast<float>(at[r * p.n + w]);
+          }
+          const TileArgs t{a_val.get() + tile * kc_max * R,
+                           a_exp.get() + tile * kc_max * R,
+                           b_val.get() + (jp - g) * kc_max * W,
+                           b_exp.get() + (jp - g) * kc_max * W,
+                           kc,
+                           block,
+                           tile_acc.data(),
+                           &vq};
+          tile_fn(t);
+          for (int64_t r = 0; r < tile_rows; ++r)
+            for (int64_t w = 0; w < lanes; ++w)
+              at[r * p.n + w] = tile_acc[r * W + w];
+        }
+      }
+    }
+  }
+
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < p.n; ++j) {
+      const double total = acc[r * p.n + j];
+      const int64_t i = row_begin + r;
+      d[i * p.n + j] =
+          std::isnan(total) || row_special[r] || panel_special[j / W]
+              ? ScalarElement(p, n, q, i, j)
+              : ToOutput(total, p, n.output);
+    }
+  return true;
+}
+
 }  // namespace
 
 bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
@@ -126,6 +439,11 @@ bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
       s.format.layout().exponent_bits > 8 || !n.a.format.is_float() ||
       !n.b.format.is_float() || p.a.emin_per_element || p.b.emin_per_element ||
       !OutputScaleExact(p))
+    return false;
+  // One multi-term addition of a block and the accumulator: not an adder
+  // tree (blocks of 2 or more), not a block sum added afterwards.
+  if ((s.order != Order::kSequential && s.block > 1) ||
+      s.accumulator_entry != AccumulatorEntry::kInBlock)
     return false;
   if (s.rounding.mode != Rounding::kTowardZero &&
       s.rounding.mode != Rounding::kNearestEven)
@@ -146,53 +464,13 @@ bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
 
 void BlockFmaKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
                     int64_t row_end, double* d) {
-  const AccumulateSpec& s = n.accumulate;
-  BlockFmaParams q{};
-  q.ma = n.a.format.layout().mantissa_bits;
-  q.mb = n.b.format.layout().mantissa_bits;
-  q.macc = s.format.layout().mantissa_bits;
-  q.width = s.adder_fraction_bits.value_or(q.macc) + s.extra_bits;
-  q.result_bits = s.extra_bits < 0 ? std::min(q.macc, q.width) : q.macc;
-  q.emin_acc = s.format.min_normal_exponent();
-  q.has_min_align = s.min_alignment_exponent.has_value();
-  q.min_align = s.min_alignment_exponent.value_or(0);
-  q.nearest_even = s.rounding.mode == Rounding::kNearestEven;
-  q.acc_format = &s.format;
-  q.acc_options.rounding = s.rounding;
-  q.acc_options.overflow = s.overflow;
-  EncodeOptions c_options;  // c enters rounded to the accumulator with rne
-
-  std::vector<Packed> bt(static_cast<size_t>(p.k * p.n));
-  std::vector<char> col_finite(static_cast<size_t>(p.n), 1);
-  for (int64_t kk = 0; kk < p.k; ++kk)
-    for (int64_t j = 0; j < p.n; ++j) {
-      const double x = p.b.values[kk * p.n + j];
-      if (!std::isfinite(x)) col_finite[j] = 0;
-      bt[j * p.k + kk] = std::isfinite(x) ? Pack(x, p.b.emin, q.mb) : Packed{};
-    }
-  std::vector<Packed> a(static_cast<size_t>(p.k));
-  const int64_t block = s.block;
-  for (int64_t i = row_begin; i < row_end; ++i) {
-    bool row_finite = true;
-    for (int64_t kk = 0; kk < p.k; ++kk) {
-      const double x = p.a.values[i * p.k + kk];
-      row_finite = row_finite && std::isfinite(x);
-      a[kk] = std::isfinite(x) ? Pack(x, p.a.emin, q.ma) : Packed{};
-    }
-    for (int64_t j = 0; j < p.n; ++j) {
-      const double c = p.c ? p.c[i * p.n + j] : 0.0;
-      if (!row_finite || !col_finite[j] || !std::isfinite(c)) {
-        d[i * p.n + j] = GenericElement(p, n, i, j);
-        continue;
-      }
-      double acc = Decode(s.format, Encode(s.format, c, c_options));
-      const Packed* b = bt.data() + j * p.k;
-      for (int64_t k0 = 0; k0 < p.k && std::isfinite(acc); k0 += block)
-        acc = BlockFma(a.data(), b, k0, std::min(p.k, k0 + block), acc, q);
-      d[i * p.n + j] = std::isfinite(acc) ? ToOutput(acc, p, n.output)
-                                          : GenericElement(p, n, i, j);
-    }
-  }
+  const BlockFmaParams q = MakeParams(n);
+  VecParams vq{};
+  const VecMode mode = ChooseVecMode(n, p, q, &vq);
+  if (mode != VecMode::kNone &&
+      VectorKernel(p, n, q, mode, vq, row_begin, row_end, d))
+    return;
+  ScalarKernel(p, n, q, row_begin, row_end, d);
 }
 
 }  // namespace gemmsim

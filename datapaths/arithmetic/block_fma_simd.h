@@ -45,6 +45,8 @@
 
 namespace gemmsim::block_fma_simd {
 
+// Real exponents stay within +-300; sums of two sentinels or of a sentinel
+// and a bias stay far from int32's limits.
 constexpr int32_t kZeroExp = -(1 << 20);
 constexpr int32_t kAnyBelow = -(1 << 19);
 
@@ -242,6 +244,10 @@ inline __attribute__((always_inline)) void FinishWide(
   }
 }
 
+// One tile (TileArgs), block after block: pass 1 and pass 2 for all R rows
+// (one load of B serves them all), then the end of the block per row.
+// kNarrow: FinishNarrow, else FinishWide; kNarrow with kExact starts the
+// sums at the accumulator's term.
 template <int W, int R, bool kWide, bool kNarrow, bool kNearestEven>
 inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
   using I = typename Vec<W>::I;

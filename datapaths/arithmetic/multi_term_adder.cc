@@ -56,7 +56,8 @@ double RoundExact(bool negative, std::span<const uint64_t> words, int exponent,
   Discarded d;
   const BigInt k =
       shift <= 0 ? BigInt(magnitude << -shift) : BigInt(magnitude >> shift);
-  if (k != 0 && msb(k) >= 62) {  // only integers this large: beyond any int<W> range
+  if (k != 0 &&
+      msb(k) >= 62) {  // only integers this large: beyond any int<W> range
     const double huge = std::numeric_limits<double>::infinity();
     return f.is_float() ? (negative ? -huge : huge)
                         : (negative ? f.min_value() : f.max_finite());

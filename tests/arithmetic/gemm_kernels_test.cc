@@ -256,3 +256,132 @@ TEST_CASE("narrow-acc kernel equals the slow path in every mode") {
 
 }  // namespace
 }  // namespace gemmsim
+
+namespace gemmsim {
+namespace {
+
+// Gemm (block-fma, on every instruction-set variant: the CPU running the
+// tests may have them all) against DotProduct, bit for bit, on the given
+// operands; c empty: no addend. Returns mismatches; counts elements.
+int64_t CompareBlockFma(const Numerics& n, int64_t m, int64_t nn, int64_t k,
+                        const std::vector<double>& a,
+                        const std::vector<double>& b,
+                        const std::vector<double>& c, int64_t* elements) {
+  GemmProblem p;
+  p.m = m;
+  p.n = nn;
+  p.k = k;
+  p.a = {a.data(), n.a.format.min_normal_exponent(), nullptr};
+  p.b = {b.data(), n.b.format.min_normal_exponent(), nullptr};
+  p.c = c.empty() ? nullptr : c.data();
+  REQUIRE(GemmKernelName(n, p) == "block-fma");
+  std::vector<double> want(static_cast<size_t>(m * nn));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < nn; ++j) {
+      std::vector<Factor> fa, fb;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        fa.push_back(MakeFactor(a[i * k + kk], p.a.emin));
+        fb.push_back(MakeFactor(b[kk * nn + j], p.b.emin));
+      }
+      DotContext ctx;
+      ctx.element_index = static_cast<uint64_t>(i * nn + j);
+      want[i * nn + j] = DotProduct(fa, fb, p.c ? c[i * nn + j] : 0.0, n, ctx);
+    }
+  int64_t mismatches = 0;
+  for (const char* isa : {"avx512", "avx2", "baseline"}) {
+    setenv("GEMMSIM_ISA", isa, 1);
+    std::vector<double> d(static_cast<size_t>(m * nn));
+    Gemm(p, n, d.data(), 2);
+    for (int64_t e = 0; e < m * nn; ++e) {
+      const bool same = std::isnan(want[e])
+                            ? std::isnan(d[e])
+                            : std::bit_cast<uint64_t>(want[e]) ==
+                                  std::bit_cast<uint64_t>(d[e]);
+      if (!same && mismatches++ < 3)
+        MESSAGE(isa << " element " << e << ": got " << d[e] << " want "
+                    << want[e]);
+      ++*elements;
+    }
+  }
+  unsetenv("GEMMSIM_ISA");
+  return mismatches;
+}
+
+TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
+  // Rows not a multiple of the vector tiles' (8, 4, 2), columns not a
+  // multiple of their lanes (16, 8, 4), K not a multiple of the block.
+  const Numerics models[] = {
+      BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133),
+      BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21),
+      BlockFma("bf16", "fp32", 8, 1, Rounding::kTowardZero, std::nullopt),
+      BlockFma("e5m2", "fp32", 32, -10, Rounding::kTowardZero, -133),
+      BlockFma("fp16", "fp32", 16, 2, Rounding::kTowardZero, -133),
+  };
+  int64_t elements = 0, mismatches = 0;
+  uint64_t seed = 500;
+  for (const Numerics& n : models) {
+    for (const double special_rate : {0.0, 0.004}) {
+      const int64_t m = 9, nn = 70, k = special_rate > 0 ? 97 : 100;
+      std::mt19937_64 rng(seed++);
+      const std::vector<double> a =
+          RandomValues(n.a.format, m * k, rng, special_rate);
+      const std::vector<double> b =
+          RandomValues(n.b.format, k * nn, rng, special_rate);
+      std::vector<double> c =
+          RandomValues(FormatByName("fp32"), m * nn, rng, special_rate);
+      for (double& x : c) x = std::ldexp(x, -100);
+      mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(elements == 5 * 2 * 3 * 9 * 70);
+}
+
+TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
+  int64_t elements = 0, mismatches = 0;
+  std::mt19937_64 rng(77);
+  const int64_t m = 6, nn = 21, k = 70;
+  // Accumulators near the top of fp16 that overflow: to Inf, saturating.
+  for (const Overflow overflow : {Overflow::kInfinity, Overflow::kSaturate}) {
+    Numerics n = BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21);
+    n.accumulate.overflow = overflow;
+    std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
+    std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
+    for (double& x : a) x = std::fabs(std::fmod(x, 64.0));
+    for (double& x : b) x = std::fabs(std::fmod(x, 64.0));
+    std::vector<double> c(static_cast<size_t>(m * nn), 60000.0);
+    mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
+  }
+  // Signed zeros: blocks of products that are all -0 (then -0 stays) or
+  // all +0 on accumulators of -0, tiny negative sums cut to -0, and exact
+  // cancellations (+0).
+  {
+    const Numerics n =
+        BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133);
+    std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
+    std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
+    for (int64_t kk = 0; kk < 32; ++kk) {
+      a[0 * k + kk] = -0.0;  // row 0: -0 * (b >= 0) in the first block
+      a[1 * k + kk] = 0.0;   // row 1: +0 * (b >= 0)
+      for (int64_t j = 0; j < nn; ++j)
+        b[kk * nn + j] = std::fabs(b[kk * nn + j]);
+    }
+    for (int64_t kk = 0; kk < k; ++kk) {
+      a[2 * k + kk] = -0.0;  // row 2: -0 throughout
+      a[3 * k + kk] = kk % 2 ? -a[3 * k + kk - 1] : a[3 * k + kk];
+      a[4 * k + kk] = kk % 2 ? -0x1p-9 : 0x1p-9;  // the smallest values
+    }
+    for (int64_t kk = 1; kk < k; kk += 2)
+      for (int64_t j = 0; j < nn; ++j) b[kk * nn + j] = b[(kk - 1) * nn + j];
+    std::vector<double> c(static_cast<size_t>(m * nn));
+    for (size_t e = 0; e < c.size(); ++e)
+      c[e] = e % 3 == 0 ? -0.0 : e % 3 == 1 ? -0x1p-149 : 0x1p-140;
+    mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
+    mismatches += CompareBlockFma(n, m, nn, k, a, b, {}, &elements);
+  }
+  CHECK(mismatches == 0);
+  CHECK(elements == 4 * 3 * m * nn);
+}
+
+}  // namespace
+}  // namespace gemmsim
