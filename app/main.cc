@@ -7,6 +7,7 @@
 #include <new>
 
 #include "app/commands/commands.h"
+#include "app/huge_pages.h"
 #include "datapaths/error.h"
 
 namespace {
@@ -33,6 +34,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  gemmsim::app::UseHugePagesForLargeAllocations(argv);
   try {
     return Run(argc, argv);
   } catch (const gemmsim::Error& e) {

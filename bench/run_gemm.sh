@@ -13,8 +13,14 @@ presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(fp8-acc-fp32 h100-e4m3-fp32 fp8-acc-fp16)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 "${root}/bench/make_gemm_operands.py" "$work" "$size"
+# Debian's python3-numpy belongs to /usr/bin/python3 (another python3 may
+# come first on PATH).
+python="${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}"
+"$python" "${root}/bench/make_gemm_operands.py" "$work" "$size"
 export OPENBLAS_NUM_THREADS=2
+# gemmsim runs its large allocations on huge pages (app/huge_pages.h); the
+# native reference gets the same environment, so the comparison is fair.
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 
 median() {  # median wall seconds of running "$@" $runs times
   local times=()

@@ -84,9 +84,14 @@ TEST_CASE("integer-valued FP8 inputs under fp8-acc-fp32 give the exact D") {
                     d = dir.file("d.npy");
   WriteF32(a, {2, 3}, {1, 2, 3, 4, 5, 6});
   WriteF32(b, {3, 2}, {7, 8, 9, 10, 11, 12});
-  const RunResult r = Gemm({"--numerics", "fp8-acc-fp32", a, b, "-o", d});
+  const RunResult r =
+      Gemm({"--numerics", "fp8-acc-fp32", "--error", a, b, "-o", d});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("exact matches 4 of 4") != std::string::npos);
+  // Without --error (or --json) no exact reference is computed.
+  const RunResult quiet = Gemm({"--numerics", "fp8-acc-fp32", a, b, "-o", d});
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out.find("error against") == std::string::npos);
   CHECK(r.out.find("fp8-acc-fp32") != std::string::npos);
   const Array out = ReadD(d);
   CHECK(out.dtype == io::DType::kF32);
@@ -263,7 +268,7 @@ TEST_CASE("--set accumulate.format=fp16 rounds 2048 + 1 back to 2048") {
   WriteF32(b, {5, 1}, {8, 1, 1, 1, 1});
   REQUIRE(Gemm({"--numerics", "fp8-acc-fp32", a, b, "-o", d}).exit_code == 0);
   CHECK(ReadD(d).values == std::vector<double>{2052});
-  const RunResult r = Gemm({"--numerics", "fp8-acc-fp32", "--set",
+  const RunResult r = Gemm({"--numerics", "fp8-acc-fp32", "--error", "--set",
                             "accumulate.format=fp16", a, b, "-o", d});
   REQUIRE(r.exit_code == 0);
   CHECK(ReadD(d).values == std::vector<double>{2048});
