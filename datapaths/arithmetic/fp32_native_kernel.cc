@@ -118,21 +118,10 @@ void Fp32NativeKernel(const GemmProblem& p, const Numerics& n,
   const bool promote = n.accumulate.promote.has_value();
   const int64_t panels = (p.n + cols_t - 1) / cols_t;
   const int64_t row_blocks = (row_end - row_begin + rows_t - 1) / rows_t;
-  // B in panels of cols_t columns, k-major inside a panel, zero-padded; A in
-  // blocks of rows_t rows, k-major inside a block. Values are exact floats.
-  std::vector<float> b_pack(static_cast<size_t>(panels * p.k * cols_t), 0.0f);
-  for (int64_t kk = 0; kk < p.k; ++kk)
-    for (int64_t j = 0; j < p.n; ++j)
-      b_pack[((j / cols_t) * p.k + kk) * cols_t + j % cols_t] =
-          static_cast<float>(p.b.values[kk * p.n + j]);
-  std::vector<float> a_pack(static_cast<size_t>(row_blocks * p.k * rows_t),
-                            0.0f);
-  for (int64_t i = row_begin; i < row_end; ++i)
-    for (int64_t kk = 0; kk < p.k; ++kk) {
-      const int64_t local = i - row_begin;
-      a_pack[((local / rows_t) * p.k + kk) * rows_t + local % rows_t] =
-          static_cast<float>(p.a.values[i * p.k + kk]);
-    }
+  // Packed operands; the values are exact floats of narrow formats.
+  const std::vector<float> b_pack = PackColumnPanels<float>(p, cols_t);
+  const std::vector<float> a_pack =
+      PackRowBlocks<float>(p, row_begin, row_end, rows_t);
   std::vector<float> acc(static_cast<size_t>(rows_t * cols_t));
   std::vector<float> wide(static_cast<size_t>(rows_t * cols_t));
   for (int64_t panel = 0; panel < panels; ++panel) {

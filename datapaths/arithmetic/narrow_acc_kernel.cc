@@ -246,18 +246,9 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
 
   const int64_t panels = (p.n + kCols - 1) / kCols;
   const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;
-  std::vector<double> b_pack(static_cast<size_t>(panels * p.k * kCols), 0.0);
-  for (int64_t kk = 0; kk < p.k; ++kk)
-    for (int64_t j = 0; j < p.n; ++j)
-      b_pack[((j / kCols) * p.k + kk) * kCols + j % kCols] =
-          p.b.values[kk * p.n + j];
-  std::vector<double> a_pack(static_cast<size_t>(blocks * p.k * kRows), 0.0);
-  for (int64_t i = row_begin; i < row_end; ++i)
-    for (int64_t kk = 0; kk < p.k; ++kk) {
-      const int64_t local = i - row_begin;
-      a_pack[((local / kRows) * p.k + kk) * kRows + local % kRows] =
-          p.a.values[i * p.k + kk];
-    }
+  const std::vector<double> b_pack = PackColumnPanels<double>(p, kCols);
+  const std::vector<double> a_pack =
+      PackRowBlocks<double>(p, row_begin, row_end, kRows);
   std::vector<double> acc(kRows * kCols), wide(kRows * kCols);
   std::vector<uint8_t> inexact(kRows * kCols);
   for (int64_t panel = 0; panel < panels; ++panel) {
