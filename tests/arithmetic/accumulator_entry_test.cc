@@ -15,6 +15,7 @@
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm.h"
+#include "datapaths/arithmetic/kernel_support.h"
 #include "datapaths/formats/codec.h"
 
 namespace gemmsim {
@@ -252,15 +253,8 @@ int CompareGemm(const Numerics& n, int64_t m, int64_t nn, int64_t k,
   int compared = 0;
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < nn; ++j) {
-      std::vector<Factor> row, col;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        row.push_back(MakeFactor(a[i * k + kk], p.a.emin));
-        col.push_back(MakeFactor(b[kk * nn + j], p.b.emin));
-      }
-      DotContext ctx;
-      ctx.element_index = static_cast<uint64_t>(i * nn + j);
       CHECK(
-          SameBits(d[i * nn + j], DotProduct(row, col, c[i * nn + j], n, ctx)));
+          SameBits(d[i * nn + j], kernel_support::GenericElement(p, n, i, j)));
       ++compared;
     }
   }

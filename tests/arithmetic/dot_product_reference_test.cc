@@ -36,17 +36,20 @@ class Reference {
     return r.Round(d, o);
   }
 
-  double Sum(const std::vector<Rational>& terms, const RoundingSpec& mode) const {
+  double Sum(const std::vector<Rational>& terms,
+             const RoundingSpec& mode) const {
     Rational s = 0;
     for (const Rational& t : terms) s += t;
     return Round(acc_, s, mode);
   }
 
-  double Dot(const std::vector<double>& a, const std::vector<double>& b, double c) const {
+  double Dot(const std::vector<double>& a, const std::vector<double>& b,
+             double c) const {
     const AccumulateSpec& s = n_.accumulate;
     const RoundingSpec rne;
     const size_t chunk = s.promote ? s.promote->every : a.size();
-    const reference::RoundingReference wide_ref(s.promote ? s.promote->format : s.format);
+    const reference::RoundingReference wide_ref(s.promote ? s.promote->format
+                                                          : s.format);
     double wide = s.promote ? Round(wide_ref, Rational(c), rne) : 0.0;
     double acc = s.promote ? 0.0 : Round(acc_, Rational(c), rne);
     for (size_t c0 = 0; c0 < a.size(); c0 += chunk) {
@@ -54,12 +57,14 @@ class Reference {
       for (size_t b0 = c0; b0 < c1; b0 += s.block) {
         const size_t b1 = std::min(c1, b0 + s.block);
         std::vector<Rational> products;
-        for (size_t k = b0; k < b1; ++k) products.push_back(Rational(a[k]) * Rational(b[k]));
+        for (size_t k = b0; k < b1; ++k)
+          products.push_back(Rational(a[k]) * Rational(b[k]));
         if (s.order == Order::kPairwise) {
           while (products.size() > 1) {
             std::vector<Rational> next;
             for (size_t i = 0; i + 1 < products.size(); i += 2)
-              next.push_back(Rational(Sum({products[i], products[i + 1]}, s.rounding)));
+              next.push_back(
+                  Rational(Sum({products[i], products[i + 1]}, s.rounding)));
             if (products.size() % 2) next.push_back(products.back());
             products = next;
           }
@@ -68,7 +73,8 @@ class Reference {
         acc = Sum(products, s.rounding);
       }
       if (s.promote) {
-        wide = Round(wide_ref, Rational(wide) + Rational(acc), s.promote->rounding);
+        wide = Round(wide_ref, Rational(wide) + Rational(acc),
+                     s.promote->rounding);
         acc = 0;
       }
     }
@@ -101,7 +107,8 @@ TEST_CASE("DotProduct equals sums and roundings computed from definitions") {
       {"e5m7", 3, Rounding::kToOdd, Order::kSequential, 0, ""},
       {"e5m4", 1, Rounding::kNearestEven, Order::kSequential, 8, "fp16"},
       {"e4m3_b3_fnuz", 2, Rounding::kNearestEven, Order::kPairwise, 0, ""},
-      {"e6m5_b30_fn_nosub", 1, Rounding::kTowardZero, Order::kSequential, 5, "e6m9"},
+      {"e6m5_b30_fn_nosub", 1, Rounding::kTowardZero, Order::kSequential, 5,
+       "e6m9"},
       {"bf16", 16, Rounding::kNearestEven, Order::kPairwise, 32, "fp16"},
   };
   std::mt19937_64 rng(11);
@@ -116,7 +123,8 @@ TEST_CASE("DotProduct equals sums and roundings computed from definitions") {
     n.accumulate.rounding.mode = cfg.mode;
     n.accumulate.order = cfg.order;
     if (cfg.promote_every)
-      n.accumulate.promote = PromoteSpec{cfg.promote_every, FormatByName(cfg.promote_format), {}};
+      n.accumulate.promote =
+          PromoteSpec{cfg.promote_every, FormatByName(cfg.promote_format), {}};
     n.output.format = FormatByName("fp16");
     n.output.rounding.mode = Rounding::kNearestEven;
     const Reference ref(n);
@@ -137,8 +145,9 @@ TEST_CASE("DotProduct equals sums and roundings computed from definitions") {
                                          : std::bit_cast<uint64_t>(got) ==
                                                std::bit_cast<uint64_t>(want);
       if (!same && mismatches++ < 5)
-        MESSAGE(cfg.acc << " block " << cfg.block << " " << RoundingName(cfg.mode)
-                        << " trial " << trial << ": got " << got << " want " << want);
+        MESSAGE(cfg.acc << " block " << cfg.block << " "
+                        << RoundingName(cfg.mode) << " trial " << trial
+                        << ": got " << got << " want " << want);
       ++checked;
     }
   }
@@ -151,7 +160,8 @@ TEST_CASE("integer accumulators wrap or saturate at every step") {
   std::uniform_int_distribution<int> value(-128, 127);
   const Format int8 = FormatByName("int8");
   int64_t checked = 0, mismatches = 0;
-  for (IntegerOverflow overflow : {IntegerOverflow::kWrap, IntegerOverflow::kSaturate}) {
+  for (IntegerOverflow overflow :
+       {IntegerOverflow::kWrap, IntegerOverflow::kSaturate}) {
     Numerics n;
     n.a.format = n.b.format = int8;
     n.accumulate.format = FormatByName("int16");

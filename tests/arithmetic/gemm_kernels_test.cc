@@ -12,6 +12,7 @@
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm.h"
+#include "datapaths/arithmetic/kernel_support.h"
 #include "datapaths/formats/codec.h"
 
 namespace gemmsim {
@@ -84,14 +85,7 @@ int64_t Compare(const Numerics& n, int64_t m, int64_t nn, int64_t k,
   int64_t mismatches = 0;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < nn; ++j) {
-      std::vector<Factor> fa, fb;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        fa.push_back(MakeFactor(a[i * k + kk], p.a.emin));
-        fb.push_back(MakeFactor(b[kk * nn + j], p.b.emin));
-      }
-      DotContext ctx;
-      ctx.element_index = static_cast<uint64_t>(i * nn + j);
-      const double want = DotProduct(fa, fb, c[i * nn + j], n, ctx);
+      const double want = kernel_support::GenericElement(p, n, i, j);
       const double got = d[i * nn + j];
       const bool same = std::isnan(want) ? std::isnan(got)
                                          : std::bit_cast<uint64_t>(want) ==
@@ -215,8 +209,8 @@ TEST_CASE("block-fma kernel breaks exact ties to even, as the slow path") {
 namespace gemmsim {
 namespace {
 
-Numerics NarrowAcc(const char* in_a, const char* in_b, const char* acc, Rounding mode,
-                   const char* out) {
+Numerics NarrowAcc(const char* in_a, const char* in_b, const char* acc,
+                   Rounding mode, const char* out) {
   Numerics n;
   n.a.format = FormatByName(in_a);
   n.b.format = FormatByName(in_b);
@@ -228,25 +222,34 @@ Numerics NarrowAcc(const char* in_a, const char* in_b, const char* acc, Rounding
 
 TEST_CASE("narrow-acc kernel equals the slow path in every mode") {
   std::vector<Numerics> models;
-  for (Rounding mode : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero,
-                        Rounding::kUp, Rounding::kDown, Rounding::kToOdd})
+  for (Rounding mode :
+       {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero,
+        Rounding::kUp, Rounding::kDown, Rounding::kToOdd})
     models.push_back(NarrowAcc("e4m3fn", "e4m3fn", "fp16", mode, "fp32"));
-  models.push_back(NarrowAcc("e4m3fn", "e5m2", "bf16", Rounding::kNearestEven, "bf16"));
-  models.push_back(NarrowAcc("e5m2", "e5m2", "e5m4", Rounding::kTowardZero, "fp32"));
-  models.push_back(NarrowAcc("fp16", "fp16", "fp32", Rounding::kTowardZero, "fp32"));
-  models.push_back(NarrowAcc("bf16", "bf16", "bf16", Rounding::kNearestEven, "fp32"));
-  Numerics promoted = NarrowAcc("e4m3fn", "e4m3fn", "fp16", Rounding::kNearestEven, "fp32");
+  models.push_back(
+      NarrowAcc("e4m3fn", "e5m2", "bf16", Rounding::kNearestEven, "bf16"));
+  models.push_back(
+      NarrowAcc("e5m2", "e5m2", "e5m4", Rounding::kTowardZero, "fp32"));
+  models.push_back(
+      NarrowAcc("fp16", "fp16", "fp32", Rounding::kTowardZero, "fp32"));
+  models.push_back(
+      NarrowAcc("bf16", "bf16", "bf16", Rounding::kNearestEven, "fp32"));
+  Numerics promoted =
+      NarrowAcc("e4m3fn", "e4m3fn", "fp16", Rounding::kNearestEven, "fp32");
   promoted.accumulate.promote = PromoteSpec{16, FormatByName("fp32"), {}};
   models.push_back(promoted);
-  Numerics flushed = NarrowAcc("e4m3fn", "e4m3fn", "e5m2", Rounding::kNearestEven, "fp32");
+  Numerics flushed =
+      NarrowAcc("e4m3fn", "e4m3fn", "e5m2", Rounding::kNearestEven, "fp32");
   flushed.accumulate.subnormal_outputs = false;
   flushed.accumulate.overflow = Overflow::kSaturate;
   models.push_back(flushed);
   int64_t elements = 0, mismatches = 0;
   int runs = 0;
   for (const Numerics& n : models) {
-    mismatches += Compare(n, 6, 70, 45, 300 + runs, 0.0, "narrow-acc", &elements);
-    mismatches += Compare(n, 3, 9, 20, 400 + runs, 0.03, "narrow-acc", &elements);
+    mismatches +=
+        Compare(n, 6, 70, 45, 300 + runs, 0.0, "narrow-acc", &elements);
+    mismatches +=
+        Compare(n, 3, 9, 20, 400 + runs, 0.03, "narrow-acc", &elements);
     runs += 2;
   }
   CHECK(mismatches == 0);
@@ -278,14 +281,7 @@ int64_t CompareBlockFma(const Numerics& n, int64_t m, int64_t nn, int64_t k,
   std::vector<double> want(static_cast<size_t>(m * nn));
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < nn; ++j) {
-      std::vector<Factor> fa, fb;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        fa.push_back(MakeFactor(a[i * k + kk], p.a.emin));
-        fb.push_back(MakeFactor(b[kk * nn + j], p.b.emin));
-      }
-      DotContext ctx;
-      ctx.element_index = static_cast<uint64_t>(i * nn + j);
-      want[i * nn + j] = DotProduct(fa, fb, p.c ? c[i * nn + j] : 0.0, n, ctx);
+      want[i * nn + j] = kernel_support::GenericElement(p, n, i, j);
     }
   int64_t mismatches = 0;
   for (const char* isa : {"avx512", "avx2", "baseline"}) {
