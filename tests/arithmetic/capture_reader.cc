@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "datapaths/arithmetic/dot_product.h"
+
 namespace gemmsim::testing {
 namespace {
 
@@ -54,6 +56,27 @@ CaptureSet ReadCaptures(const std::string& gpu, const std::string& input,
       s.c.size() != s.d.size())
     throw std::runtime_error("capture files of " + dir + " disagree in length");
   return s;
+}
+
+int CountCaptureMatches(
+    const CaptureSet& set, const Numerics& numerics, bool c_is_zero,
+    const std::function<void(size_t, float, float)>& on_mismatch) {
+  const int emin_a = numerics.a.format.min_normal_exponent();
+  const int emin_b = numerics.b.format.min_normal_exponent();
+  int matched = 0;
+  for (size_t i = 0; i < set.size(); ++i) {
+    std::vector<Factor> a, b;
+    for (float x : set.a[i]) a.push_back(MakeFactor(x, emin_a));
+    for (float x : set.b[i]) b.push_back(MakeFactor(x, emin_b));
+    const double c = c_is_zero ? 0.0 : set.c[i];
+    const float d = static_cast<float>(DotProduct(a, b, c, numerics));
+    if (std::bit_cast<uint32_t>(d) == std::bit_cast<uint32_t>(set.d[i])) {
+      ++matched;
+    } else if (on_mismatch) {
+      on_mismatch(i, d, set.d[i]);
+    }
+  }
+  return matched;
 }
 
 }  // namespace gemmsim::testing

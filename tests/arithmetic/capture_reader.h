@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "datapaths/arithmetic/numerics.h"
 
 namespace gemmsim::testing {
 
@@ -18,5 +21,12 @@ struct CaptureSet {
 // gpu: "H100"; input: folder name ("fp16", "E4M3"); output: "fp32"/"fp16".
 CaptureSet ReadCaptures(const std::string& gpu, const std::string& input,
                         const std::string& output);
+
+// Replays every sample through DotProduct under `numerics` (c taken as 0
+// when `c_is_zero`) and returns how many give the captured bits exactly;
+// `on_mismatch(sample, got, want)` hears of each one that does not.
+int CountCaptureMatches(
+    const CaptureSet& set, const Numerics& numerics, bool c_is_zero,
+    const std::function<void(size_t, float, float)>& on_mismatch = {});
 
 }  // namespace gemmsim::testing

@@ -41,28 +41,19 @@ Numerics MakeNumerics(const Model& m) {
   return n;
 }
 
-// Returns the number of samples that matched; checks every one.
+// Returns the number of samples that matched; counts them in *samples.
 int RunCaptureSet(const Model& m, int* samples, bool report = true) {
   const testing::CaptureSet set =
       testing::ReadCaptures(m.gpu, m.folder, m.output);
-  const Numerics n = MakeNumerics(m);
-  const int emin = n.a.format.min_normal_exponent();
-  int matched = 0;
-  for (size_t i = 0; i < set.size(); ++i) {
-    std::vector<Factor> a, b;
-    for (float x : set.a[i]) a.push_back(MakeFactor(x, emin));
-    for (float x : set.b[i]) b.push_back(MakeFactor(x, emin));
-    const double c = m.c_is_zero ? 0.0 : set.c[i];
-    const float d = static_cast<float>(DotProduct(a, b, c, n));
-    if (std::bit_cast<uint32_t>(d) == std::bit_cast<uint32_t>(set.d[i])) {
-      ++matched;
-    } else if (report && matched + 5 > static_cast<int>(i)) {
-      MESSAGE(std::string(m.gpu)
-              << " " << m.folder << " -> " << m.output << " sample " << i
-              << ": got " << d << " want " << set.d[i]);
-    }
-    ++*samples;
-  }
+  int reported = 0;
+  const int matched = testing::CountCaptureMatches(
+      set, MakeNumerics(m), m.c_is_zero, [&](size_t i, float got, float want) {
+        if (report && reported++ < 5)
+          MESSAGE(std::string(m.gpu)
+                  << " " << m.folder << " -> " << m.output << " sample " << i
+                  << ": got " << got << " want " << want);
+      });
+  *samples += static_cast<int>(set.size());
   return matched;
 }
 

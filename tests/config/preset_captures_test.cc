@@ -43,19 +43,8 @@ TEST_CASE("tensor-core presets reproduce every capture bit for bit") {
     const Numerics n = app::LoadNumerics(s.preset);
     const testing::CaptureSet set =
         testing::ReadCaptures(s.gpu, s.folder, s.output);
-    const int emin_a = n.a.format.min_normal_exponent();
-    const int emin_b = n.b.format.min_normal_exponent();
-    int matched = 0;
-    for (size_t i = 0; i < set.size(); ++i) {
-      std::vector<Factor> a, b;
-      for (float x : set.a[i]) a.push_back(MakeFactor(x, emin_a));
-      for (float x : set.b[i]) b.push_back(MakeFactor(x, emin_b));
-      const double c = s.c_is_zero ? 0.0 : set.c[i];
-      const float d = static_cast<float>(DotProduct(a, b, c, n));
-      matched +=
-          std::bit_cast<uint32_t>(d) == std::bit_cast<uint32_t>(set.d[i]);
-      ++samples;
-    }
+    const int matched = testing::CountCaptureMatches(set, n, s.c_is_zero);
+    samples += static_cast<int>(set.size());
     CHECK(set.size() == 5000);
     CHECK(matched == 5000);
     ++sets;
