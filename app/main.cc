@@ -22,6 +22,7 @@ int Run(int argc, char** argv) {
   gemmsim::app::AddQuantizeCommands(app);
   gemmsim::app::AddGemmCommand(app);
   gemmsim::app::AddDemoCommand(app);
+  gemmsim::app::AddEstimateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

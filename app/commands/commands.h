@@ -11,5 +11,6 @@ void AddFormatsCommand(CLI::App& app);
 void AddQuantizeCommands(CLI::App& app);  // quantize and dequantize
 void AddDemoCommand(CLI::App& app);
 void AddGemmCommand(CLI::App& app);
+void AddEstimateCommand(CLI::App& app);
 
 }  // namespace gemmsim::app

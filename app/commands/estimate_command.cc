@@ -1,0 +1,199 @@
+// gemmsim estimate (SPEC.md "Command line"): the analytical cost of one GEMM
+// shape or of a shape-only trace on a machine: a table on stdout and, with
+// --json, one report object written atomically.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "app/commands/commands.h"
+#include "app/config/machine_file.h"
+#include "app/report_json.h"
+#include "datapaths/error.h"
+#include "io/atomic_file.h"
+#include "models/cost/cost_model.h"
+
+namespace gemmsim::app {
+namespace {
+
+struct EstimateArgs {
+  std::string machine, trace, shape, dtype = "bf16", json;
+  std::vector<std::string> sets;
+};
+
+bool ParseCount(std::string_view s, int64_t* out) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  if (s.empty()) return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size() && *out >= 0;
+}
+
+// MxNxK or MxNxKxB.
+cost::GemmShape ParseShape(const std::string& text) {
+  std::vector<int64_t> dims;
+  bool ok = true;
+  std::stringstream in(text);
+  std::string part;
+  while (ok && std::getline(in, part, 'x')) {
+    int64_t v = 0;
+    ok = ParseCount(part, &v);
+    dims.push_back(v);
+  }
+  ok = ok && !text.ends_with('x') &&
+       (dims.size() == 3 || (dims.size() == 4 && dims[3] >= 1));
+  if (!ok) {
+    throw ConfigError("--shape '" + text +
+                      "': expected MxNxK or MxNxKxB (non-negative integers, "
+                      "B >= 1)");
+  }
+  cost::GemmShape s;
+  s.name = text;
+  s.m = dims[0], s.n = dims[1], s.k = dims[2];
+  if (dims.size() == 4) s.batch = dims[3];
+  return s;
+}
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream in(line);
+  std::string field;
+  while (std::getline(in, field, ',')) fields.push_back(field);
+  // SCALE-Sim writes a trailing comma: drop empty trailing fields.
+  while (!fields.empty() &&
+         fields.back().find_first_not_of(" \t\r") == std::string::npos)
+    fields.pop_back();
+  return fields;
+}
+
+// A SCALE-Sim shape CSV: a header line, then `layer,M,N,K` per GEMM.
+std::vector<cost::GemmShape> ReadShapeCsv(const std::string& path,
+                                          const std::string& dtype) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot read the file");
+  std::vector<cost::GemmShape> gemms;
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    if (++number == 1) continue;  // the header
+    const std::vector<std::string> f = SplitCsv(line);
+    if (f.empty()) continue;
+    cost::GemmShape s;
+    if (f.size() != 4 || !ParseCount(f[1], &s.m) || !ParseCount(f[2], &s.n) ||
+        !ParseCount(f[3], &s.k)) {
+      throw InputError(path, "line " + std::to_string(number),
+                       "expected layer,M,N,K with non-negative integers");
+    }
+    s.name = f[0];
+    s.dtype = dtype;
+    gemms.push_back(std::move(s));
+  }
+  if (gemms.empty()) throw InputError(path, "", "no GEMMs after the header");
+  return gemms;
+}
+
+std::vector<cost::GemmShape> ReadTrace(const std::string& path,
+                                       const std::string& dtype) {
+  if (path.ends_with(".csv")) return ReadShapeCsv(path, dtype);
+  throw ConfigError(path +
+                    ": trace kind not supported yet by estimate; expected a "
+                    "shape-only CSV (layer,M,N,K) or --shape");
+}
+
+nlohmann::json CostJson(const cost::Cost& c) {
+  return {{"cycles", c.cycles},
+          {"seconds", c.seconds},
+          {"tflops", c.tflops},
+          {"utilization", c.utilization},
+          {"bound", cost::BoundName(c.bound)}};
+}
+
+std::string Row(const std::string& name, const std::string& dtype,
+                const cost::Cost& c) {
+  return fmt::format("{:<24} {:>6} {:>14.0f} {:>12.4g} {:>9.1f} {:>6.1f}% {}\n",
+                     name, dtype, c.cycles, c.seconds, c.tflops,
+                     100 * c.utilization, cost::BoundName(c.bound));
+}
+
+void RunEstimate(const EstimateArgs& args) {
+  if (args.trace.empty() == args.shape.empty())
+    throw ConfigError("estimate: give either TRACE or --shape MxNxK[xB]");
+  if (cost::CanonicalDtype(args.dtype).empty()) {
+    throw ConfigError("--dtype '" + args.dtype +
+                      "': expected bf16, fp16, fp8 (e4m3, e5m2), tf32, fp32 "
+                      "or int8");
+  }
+  const cost::Machine machine = LoadMachine(args.machine, args.sets);
+  std::vector<cost::GemmShape> gemms;
+  if (args.shape.empty()) {
+    gemms = ReadTrace(args.trace, args.dtype);
+  } else {
+    gemms.push_back(ParseShape(args.shape));
+    gemms.back().dtype = args.dtype;
+  }
+  const cost::TraceCost t = cost::EstimateTrace(machine, gemms);
+
+  std::optional<io::AtomicOutputFile> report;
+  if (!args.json.empty()) {
+    nlohmann::json j = JsonHeader();
+    j["command"] = "estimate";
+    j["machine"] = MachineToJson(machine);
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      const cost::GemmShape& g = gemms[i];
+      list.push_back({{"name", g.name},
+                      {"m", g.m},
+                      {"n", g.n},
+                      {"k", g.k},
+                      {"batch", g.batch},
+                      {"count", g.count},
+                      {"dtype", g.dtype},
+                      {"throughput", CostJson(t.gemms[i])}});
+    }
+    j["gemms"] = std::move(list);
+    j["total"] = {{"throughput", CostJson(t.total)}};
+    report.emplace(args.json);
+    report->write(j.dump(2) + "\n");
+  }
+  std::string out = fmt::format(
+      "machine {}\n{:<24} {:>6} {:>14} {:>12} {:>9} "
+      "{:>7} {}\n",
+      machine.name, "gemm", "dtype", "cycles", "seconds", "TFLOP/s", "util",
+      "bound");
+  for (size_t i = 0; i < gemms.size(); ++i)
+    out += Row(gemms[i].name, gemms[i].dtype, t.gemms[i]);
+  out += Row("total", "", t.total);
+  if (report) report->commit();
+  fmt::print("{}", out);
+}
+
+}  // namespace
+
+void AddEstimateCommand(CLI::App& app) {
+  auto args = std::make_shared<EstimateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "estimate",
+      "Analytical cycles, seconds, TFLOP/s, utilisation and bound of GEMMs "
+      "on a machine");
+  cmd->add_option("--machine", args->machine,
+                  "Machine preset name (configs/machines/) or YAML file")
+      ->required();
+  cmd->add_option("--set", args->sets,
+                  "KEY=VALUE override of the machine (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("TRACE", args->trace,
+                  "Shape-only trace: CSV layer,M,N,K with a header line");
+  cmd->add_option("--shape", args->shape, "One GEMM: MxNxK or MxNxKxB");
+  cmd->add_option("--dtype", args->dtype, "Operand type")
+      ->capture_default_str();
+  cmd->add_option("--json", args->json, "Write a JSON report");
+  cmd->callback([args] { RunEstimate(*args); });
+}
+
+}  // namespace gemmsim::app

@@ -1,0 +1,60 @@
+// A machine as the cost model sees it (SPEC.md "Machines and throughput"):
+// matrix engines tiled over the output (or the weights), on-chip SRAM that
+// decides operand re-reads, and one memory bandwidth. Plain C++ so that
+// estimating 10,000 GEMMs stays far below a second.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gemmsim::cost {
+
+// One tile's shape on an engine: `rows` x `cols` processing elements.
+struct Geometry {
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+
+enum class Dataflow { kOutputStationary, kWeightStationary };
+
+// What the engines can do for one operand type.
+struct DtypeEngines {
+  int64_t count = 1;           // engines working in parallel on one GEMM
+  int64_t macs_per_cycle = 0;  // per engine; 0 means rows * cols
+};
+
+enum class Overlap { kMax, kSum };
+
+struct Machine {
+  std::string name;
+  std::string engine_kind;  // informative: "mme", "tensor_core", "systolic"
+  // The first entry is the array itself; the others are alternative
+  // geometries the engine can be configured into (the model picks the one
+  // that finishes first).
+  std::vector<Geometry> geometries;
+  Dataflow dataflow = Dataflow::kOutputStationary;
+  double clock_ghz = 1.0;
+  std::map<std::string, DtypeEngines> dtypes;  // by canonical dtype name
+  // Exposed: every tile pays its fill/drain skew (a bare systolic array).
+  // Hidden: the next tile fills while this one drains (double-buffered
+  // accumulators), so the skew is paid once per GEMM.
+  bool fill_drain_exposed = true;
+  int64_t tile_overhead_cycles = 0;  // per tile per engine (setup, sync)
+  double compute_efficiency = 1.0;   // sustained fraction of the MAC rate
+  int64_t sram_bytes = 0;
+  double memory_bandwidth_gbs = 0;  // GB/s, 1e9 bytes per second
+  Overlap overlap = Overlap::kMax;
+};
+
+const char* DataflowName(Dataflow d);
+const char* OverlapName(Overlap o);
+
+// "bf16", "fp16", "fp8" (e4m3, e5m2 and their variants), "tf32", "fp32",
+// "int8"; "" for a name the model does not know.
+std::string CanonicalDtype(const std::string& name);
+// Bytes per operand element of a canonical dtype.
+int64_t DtypeBytes(const std::string& canonical);
+
+}  // namespace gemmsim::cost
