@@ -8,16 +8,17 @@
 
 #include <cstdint>
 
+#include "models/cost/machine.h"
+
 namespace gemmsim::models {
 
-enum class Dataflow {
-  // PE (i, j) owns D[i][j] of an R x C output tile; A streams from the left,
-  // B from the top, each skewed by one cycle per row / column.
-  kOutputStationary,
-  // A K-slice x C tile of B is preloaded; A rows stream from the left and
-  // partial sums flow down the columns, rounded at every hop.
-  kWeightStationary,
-};
+// Output-stationary: PE (i, j) owns D[i][j] of an R x C output tile; A
+// streams from the left, B from the top, each skewed by one cycle per row /
+// column. Weight-stationary: a K-slice x C tile of B is preloaded; A rows
+// stream from the left and partial sums flow down the columns, rounded at
+// every hop. One enum with the cost model, whose closed form
+// (cost::SystolicCycles, models/cost/README.md) these tile sums equal.
+using Dataflow = cost::Dataflow;
 
 struct MacArrayConfig {
   int rows = 8;  // R
