@@ -6,6 +6,7 @@
 
 #include "datapaths/error.h"
 #include "models/cost/systolic_formula.h"
+#include "models/cost/tile_cycles.h"
 
 namespace gemmsim::cost {
 namespace {
@@ -22,10 +23,6 @@ const DtypeEngines& EnginesFor(const Machine& machine,
     have += (have.empty() ? "" : ", ") + name;
   throw ConfigError("machine " + machine.name + " has no engines for dtype '" +
                     dtype + "'; it has " + have);
-}
-
-int64_t MacsPerCycle(const DtypeEngines& e, const Geometry& g) {
-  return e.macs_per_cycle > 0 ? e.macs_per_cycle : g.rows * g.cols;
 }
 
 // Engine cycles of one run of the GEMM on geometry `g` (README: "Compute").
@@ -52,9 +49,7 @@ double ComputeCycles(const Machine& machine, const DtypeEngines& e,
   }
   // Every wave lasts as long as a full tile (the wave quantisation).
   const double waves = static_cast<double>(CeilDiv(tiles, e.count));
-  const double per_tile =
-      std::ceil(static_cast<double>(stream) * g.rows * g.cols / macs) / eff +
-      machine.tile_overhead_cycles + (machine.fill_drain_exposed ? skew : 0);
+  const double per_tile = TileCycles(machine, e, g, stream);
   return waves * per_tile + (machine.fill_drain_exposed ? 0 : skew);
 }
 
