@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "app/config/config_files.h"
+#include "app/config/load_config.h"
 #include "app/config/yaml_overrides.h"
 #include "app/config/yaml_value.h"
 #include "datapaths/error.h"
@@ -146,24 +147,9 @@ std::vector<std::string> MachinePresetNames() { return PresetNames(kKind); }
 
 cost::Machine LoadMachine(const std::string& name_or_path,
                           const std::vector<std::string>& set_overrides) {
-  const ConfigFile file = FindConfigFile(kKind, name_or_path);
-  YAML::Node document = ReadYamlFile(file.path);
-  auto origin = std::make_shared<YamlOrigin>();
-  origin->file = file.path;
-  if (document.IsNull() && set_overrides.empty()) {
-    throw ConfigError(file.path +
-                      ": the file is empty; expected a machine mapping with "
-                      "engine, sram_mb and memory");
-  }
-  cost::Machine m;
-  try {
-    ApplySetOverrides(&document, set_overrides, origin.get());
-    m = MachineFromYaml(YamlValue(document, origin));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(file.path + ": " + e.what());
-  }
-  if (m.name.empty()) m.name = file.preset.empty() ? file.path : file.preset;
-  return m;
+  return LoadConfig<cost::Machine>(
+      kKind, name_or_path, set_overrides,
+      "a machine mapping with engine, sram_mb and memory", MachineFromYaml);
 }
 
 nlohmann::json MachineToJson(const cost::Machine& m) {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "app/config/config_files.h"
+#include "app/config/load_config.h"
 #include "app/config/numerics_schema.h"
 #include "app/config/yaml_overrides.h"
 #include "app/config/yaml_value.h"
@@ -45,27 +46,10 @@ std::vector<std::string> NumericsPresetNames() { return PresetNames(kKind); }
 
 Numerics LoadNumerics(const std::string& name_or_path,
                       const std::vector<std::string>& set_overrides) {
-  const ConfigFile file = FindConfigFile(kKind, name_or_path);
-  YAML::Node document = ReadYamlFile(file.path);
-  auto origin = std::make_shared<YamlOrigin>();
-  origin->file = file.path;
-  if (document.IsNull() && set_overrides.empty()) {
-    throw ConfigError(file.path +
-                      ": the file is empty; expected a numerics mapping with "
-                      "inputs, accumulate and output");
-  }
-  Numerics n;
-  try {
-    ExpandShorthands(document, set_overrides);
-    ApplySetOverrides(&document, set_overrides, origin.get());
-    n = NumericsFromYaml(YamlValue(document, origin));
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp refuses some trees (e.g. keys that are not scalars); the
-    // schema never lets its exceptions through otherwise.
-    throw ConfigError(file.path + ": " + e.what());
-  }
-  if (n.name.empty()) n.name = file.preset.empty() ? file.path : file.preset;
-  return n;
+  return LoadConfig<Numerics>(
+      kKind, name_or_path, set_overrides,
+      "a numerics mapping with inputs, accumulate and output", NumericsFromYaml,
+      [&](YAML::Node& document) { ExpandShorthands(document, set_overrides); });
 }
 
 }  // namespace gemmsim::app
