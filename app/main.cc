@@ -23,6 +23,9 @@ int Run(int argc, char** argv) {
   gemmsim::app::AddGemmCommand(app);
   gemmsim::app::AddDemoCommand(app);
   gemmsim::app::AddEstimateCommand(app);
+  gemmsim::app::AddReplayCommand(app);
+  gemmsim::app::AddSweepCommand(app);
+  gemmsim::app::AddValidateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

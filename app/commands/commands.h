@@ -12,5 +12,8 @@ void AddQuantizeCommands(CLI::App& app);  // quantize and dequantize
 void AddDemoCommand(CLI::App& app);
 void AddGemmCommand(CLI::App& app);
 void AddEstimateCommand(CLI::App& app);
+void AddReplayCommand(CLI::App& app);
+void AddSweepCommand(CLI::App& app);
+void AddValidateCommand(CLI::App& app);
 
 }  // namespace gemmsim::app
