@@ -18,6 +18,7 @@
 #include "app/gemm_operands.h"
 #include "app/report_json.h"
 #include "app/tensor_values.h"
+#include "app/trace/evaluate.h"
 #include "datapaths/arithmetic/gemm.h"
 #include "datapaths/error.h"
 #include "datapaths/reference/error_metrics.h"
@@ -42,38 +43,15 @@ double Seconds(Clock::time_point since) {
 }
 
 // A progress line on stderr every few seconds; short runs print nothing.
-class Progress {
- public:
-  Progress(const char* phase, int64_t total) : phase_(phase), total_(total) {}
-  void Advance(int64_t done) {
-    done_ += done;
-    if (Seconds(last_) < 3 || total_ <= 0) return;
-    last_ = Clock::now();
-    std::fprintf(stderr, "gemmsim gemm: %s %.0f%% (%.0f s)\n", phase_,
-                 100.0 * static_cast<double>(done_) / total_, Seconds(start_));
-  }
-
- private:
-  const char* phase_;
-  int64_t total_, done_ = 0;
-  Clock::time_point start_ = Clock::now(), last_ = start_;
-};
-
-// Runs `call(row_begin, row_end)` over the rows of one matrix in pieces
-// big enough to keep `threads` busy and amortize a kernel's per-call
-// packing of B (rows_per_thread), small enough for progress to show.
-template <typename Call>
-void InRowChunks(int64_t m, int64_t nk, int threads, int64_t rows_per_thread,
-                 int64_t macs_per_thread, Progress& progress,
-                 const Call& call) {
-  const int64_t per_thread =
-      std::max(rows_per_thread, macs_per_thread / std::max<int64_t>(nk, 1));
-  const int64_t rows = std::max<int64_t>(1, per_thread * threads);
-  for (int64_t begin = 0; begin < m; begin += rows) {
-    const int64_t end = std::min(m, begin + rows);
-    call(begin, end);
-    progress.Advance((end - begin) * nk);
-  }
+ProgressFn ProgressLines(const char* phase) {
+  auto start = std::make_shared<Clock::time_point>(Clock::now());
+  auto last = std::make_shared<Clock::time_point>(*start);
+  return [=](double done) {
+    if (Seconds(*last) < 3) return;
+    *last = Clock::now();
+    std::fprintf(stderr, "gemmsim gemm: %s %.0f%% (%.0f s)\n", phase,
+                 100.0 * done, Seconds(*start));
+  };
 }
 
 // Fails before the work, not after it, when an output cannot be written.
@@ -131,79 +109,29 @@ void RunGemm(const GemmArgs& args) {
   const OperandTensor a = ReadOperand(args.a), b = ReadOperand(args.b);
   std::optional<OperandTensor> c;
   if (!args.c.empty()) c = ReadOperand(args.c);
-  const GemmShapes s = BroadcastGemmShapes(a, b, c ? &*c : nullptr);
-  const QuantizedOperand qa =
-      QuantizeOperand(a, OperandRole::kA, numerics.a, numerics.seed);
-  const QuantizedOperand qb =
-      QuantizeOperand(b, OperandRole::kB, numerics.b, numerics.seed);
-  const std::vector<double> cv =
-      c ? BroadcastAddend(*c, s) : std::vector<double>{};
-  // Tensor scales are floats: their product is exact in double.
-  const double output_scale = qa.tensor_scale * qb.tensor_scale;
-
-  auto problem = [&](int64_t batch, int64_t row_begin, int64_t row_end) {
-    const int64_t ia = s.a_matrix[batch], ib = s.b_matrix[batch];
-    const int64_t first = batch * s.m * s.n + row_begin * s.n;
-    GemmProblem p;
-    p.m = row_end - row_begin;
-    p.n = s.n;
-    p.k = s.k;
-    p.a = {qa.matrix(ia) + row_begin * s.k, qa.emin,
-           qa.emin_of_matrix(ia) ? qa.emin_of_matrix(ia) + row_begin * s.k
-                                 : nullptr};
-    p.b = {qb.matrix(ib), qb.emin, qb.emin_of_matrix(ib)};
-    p.c = c ? cv.data() + first : nullptr;
-    p.output_scale = output_scale;
-    p.first_element = static_cast<uint64_t>(first);
-    return p;
-  };
+  const PreparedGemm g = PrepareGemm(a, b, c ? &*c : nullptr, numerics);
+  const GemmShapes& s = g.shapes;
+  const QuantizedOperand &qa = g.a, &qb = g.b;
+  const double output_scale = g.output_scale;
   const std::string kernel = GemmKernelName(
-      numerics, s.batches() > 0 ? problem(0, 0, s.m) : GemmProblem{});
-  // The generic kernel costs ~100x a fast one per product: smaller pieces.
-  const bool fast = kernel != "generic";
-  const int64_t nk = s.n * s.k, total = s.batches() * s.m * nk;
+      numerics, s.batches() > 0 ? ProblemOf(g, 0, 0, s.m) : GemmProblem{});
 
-  std::vector<double> d(static_cast<size_t>(s.elements()));
   const Clock::time_point emulate_start = Clock::now();
-  Progress emulating("emulating", total);
-  for (int64_t batch = 0; batch < s.batches(); ++batch) {
-    // Fast kernels pack B once per call: chunks of several seconds of work.
-    InRowChunks(s.m, nk, threads, fast ? 256 : 4,
-                fast ? int64_t{1} << 34 : 1 << 22, emulating,
-                [&](int64_t begin, int64_t end) {
-                  Gemm(problem(batch, begin, end), numerics,
-                       d.data() + (batch * s.m + begin) * s.n, threads);
-                });
-  }
+  const std::vector<double> d =
+      EmulateGemm(g, numerics, threads, ProgressLines("emulating"));
   const double emulate_seconds = Seconds(emulate_start);
 
   // The exact reference costs more than most emulations: only on request.
   const bool want_error = args.error || !args.json.empty();
-  std::vector<double> exact;
   const Clock::time_point exact_start = Clock::now();
-  if (want_error) {
-    exact.resize(d.size());
-    Progress exacting("exact reference", total);
-    for (int64_t batch = 0; batch < s.batches(); ++batch) {
-      InRowChunks(s.m, nk, threads, 64, 1 << 24, exacting,
-                  [&](int64_t begin, int64_t end) {
-                    const GemmProblem p = problem(batch, begin, end);
-                    reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values,
-                                         p.c, exact.data() + p.first_element,
-                                         threads, output_scale);
-                  });
-    }
-  }
+  const std::vector<double> exact =
+      want_error ? ExactResult(g, threads, ProgressLines("exact reference"))
+                 : std::vector<double>{};
   const double exact_seconds = Seconds(exact_start);
 
   const Format& out_format = numerics.output.format;
-  reference::ErrorMetrics m;
-  int64_t overflows = 0;  // non-finite results of finite exact values
-  if (want_error) {
-    m = reference::CompareToExact(d, exact, out_format);
-    for (size_t i = 0; i < d.size(); ++i)
-      overflows += !std::isfinite(d[i]) && std::isfinite(exact[i]);
-  }
+  const GemmError error = CompareGemm(d, exact, nullptr, numerics);
+  const reference::ErrorMetrics& m = error.vs_exact;
   const bool as_float32 = ValuesFitIn(out_format, FormatByName("fp32"));
   const io::Tensor d_tensor = FloatTensor(s.output_shape, d, as_float32);
 
@@ -226,7 +154,7 @@ void RunGemm(const GemmArgs& args) {
                    {"dtype", io::dtype_name(d_tensor.dtype)}};
     j["shape"] = {{"batch", s.batch}, {"m", s.m}, {"n", s.n}, {"k", s.k}};
     j["output_scale"] = output_scale;
-    j["error"] = ErrorJson(m, overflows);
+    j["error"] = ErrorJson(m, error.overflow_count);
     j["seconds"] = {{"emulation", emulate_seconds},
                     {"exact", exact_seconds},
                     {"total", Seconds(start)}};

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "app/gemm_operands.h"
 #include "app/trace/trace_operands.h"
+#include "datapaths/arithmetic/gemm.h"
 #include "datapaths/arithmetic/numerics.h"
 #include "datapaths/reference/error_metrics.h"
 
@@ -28,6 +30,13 @@ struct PreparedGemm {
 
 PreparedGemm PrepareGemm(const TraceOperands& operands,
                          const Numerics& numerics);
+// The same from tensors as `gemmsim gemm` reads them (c may be null).
+PreparedGemm PrepareGemm(const OperandTensor& a, const OperandTensor& b,
+                         const OperandTensor* c, const Numerics& numerics);
+
+// Called now and then with the fraction of the work done, for progress
+// lines on stderr; may be empty.
+using ProgressFn = std::function<void(double fraction_done)>;
 
 // The problem of output rows [row_begin, row_end) of batch `batch`.
 GemmProblem ProblemOf(const PreparedGemm& g, int64_t batch, int64_t row_begin,
@@ -36,11 +45,12 @@ GemmProblem ProblemOf(const PreparedGemm& g, int64_t batch, int64_t row_begin,
 // D under `numerics` (Gemm, the fast kernels where they apply), all
 // batches, [batch, m, n] row-major. Results do not depend on `threads`.
 std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
-                                int threads);
+                                int threads, const ProgressFn& progress = {});
 
 // The exact result of the quantized operands, rounded once to double
 // (ExactGemm), same layout.
-std::vector<double> ExactResult(const PreparedGemm& g, int threads);
+std::vector<double> ExactResult(const PreparedGemm& g, int threads,
+                                const ProgressFn& progress = {});
 
 // Observed output values, same layout (broadcast checked by
 // LoadTraceOperands).

@@ -1,0 +1,133 @@
+#include "app/trace/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "app/tensor_values.h"
+#include "datapaths/arithmetic/gemm.h"
+#include "datapaths/error.h"
+#include "datapaths/reference/exact_dot.h"
+
+namespace gemmsim::app {
+namespace {
+
+// Runs `call(batch, row_begin, row_end)` over every batch in row chunks
+// small enough for progress to show, large enough to keep `threads` busy
+// and amortise a fast kernel's per-call packing of B.
+template <typename Call>
+void InRowChunks(const GemmShapes& s, int threads, int64_t macs_per_thread,
+                 const ProgressFn& progress, const Call& call) {
+  const int64_t nk = std::max<int64_t>(1, s.n * s.k);
+  const int64_t rows =
+      std::max<int64_t>(1, macs_per_thread / nk) * std::max(threads, 1);
+  const double total = static_cast<double>(s.batches()) * s.m;
+  double done = 0;
+  for (int64_t batch = 0; batch < s.batches(); ++batch) {
+    for (int64_t begin = 0; begin < s.m; begin += rows) {
+      const int64_t end = std::min(s.m, begin + rows);
+      call(batch, begin, end);
+      done += static_cast<double>(end - begin);
+      if (progress) progress(done / total);
+    }
+  }
+}
+
+}  // namespace
+
+PreparedGemm PrepareGemm(const OperandTensor& a, const OperandTensor& b,
+                         const OperandTensor* c, const Numerics& numerics) {
+  PreparedGemm g;
+  g.shapes = BroadcastGemmShapes(a, b, c);
+  g.a = QuantizeOperand(a, OperandRole::kA, numerics.a, numerics.seed);
+  g.b = QuantizeOperand(b, OperandRole::kB, numerics.b, numerics.seed);
+  if (c) g.c = BroadcastAddend(*c, g.shapes);
+  // Tensor scales are floats: their product is exact in double.
+  g.output_scale = g.a.tensor_scale * g.b.tensor_scale;
+  return g;
+}
+
+PreparedGemm PrepareGemm(const TraceOperands& operands,
+                         const Numerics& numerics) {
+  return PrepareGemm(operands.a, operands.b,
+                     operands.c ? &*operands.c : nullptr, numerics);
+}
+
+GemmProblem ProblemOf(const PreparedGemm& g, int64_t batch, int64_t row_begin,
+                      int64_t row_end) {
+  const GemmShapes& s = g.shapes;
+  const int64_t ia = s.a_matrix[batch], ib = s.b_matrix[batch];
+  const int64_t first = batch * s.m * s.n + row_begin * s.n;
+  const int16_t* a_emin = g.a.emin_of_matrix(ia);
+  GemmProblem p;
+  p.m = row_end - row_begin;
+  p.n = s.n;
+  p.k = s.k;
+  p.a = {g.a.matrix(ia) + row_begin * s.k, g.a.emin,
+         a_emin ? a_emin + row_begin * s.k : nullptr};
+  p.b = {g.b.matrix(ib), g.b.emin, g.b.emin_of_matrix(ib)};
+  p.c = g.c.empty() ? nullptr : g.c.data() + first;
+  p.output_scale = g.output_scale;
+  p.first_element = static_cast<uint64_t>(first);
+  return p;
+}
+
+std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
+                                int threads, const ProgressFn& progress) {
+  const GemmShapes& s = g.shapes;
+  std::vector<double> d(static_cast<size_t>(s.elements()));
+  if (d.empty()) return d;
+  // The generic kernel costs ~100x a fast one per product: smaller chunks.
+  const bool fast =
+      GemmKernelName(numerics, ProblemOf(g, 0, 0, s.m)) != "generic";
+  InRowChunks(s, threads, fast ? int64_t{1} << 30 : int64_t{1} << 22, progress,
+              [&](int64_t batch, int64_t begin, int64_t end) {
+                const GemmProblem p = ProblemOf(g, batch, begin, end);
+                Gemm(p, numerics, d.data() + p.first_element, threads);
+              });
+  return d;
+}
+
+std::vector<double> ExactResult(const PreparedGemm& g, int threads,
+                                const ProgressFn& progress) {
+  const GemmShapes& s = g.shapes;
+  std::vector<double> exact(static_cast<size_t>(s.elements()));
+  if (exact.empty()) return exact;
+  InRowChunks(s, threads, int64_t{1} << 24, progress,
+              [&](int64_t batch, int64_t begin, int64_t end) {
+                const GemmProblem p = ProblemOf(g, batch, begin, end);
+                reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values, p.c,
+                                     exact.data() + p.first_element, threads,
+                                     g.output_scale);
+              });
+  return exact;
+}
+
+std::vector<double> ObservedValues(const TraceOperands& operands) {
+  if (!operands.observed) return {};
+  const OperandTensor& o = *operands.observed;
+  return FloatValues(o.tensor, o.name);
+}
+
+GemmError CompareGemm(const std::vector<double>& d,
+                      const std::vector<double>& exact,
+                      const std::vector<double>* observed,
+                      const Numerics& numerics) {
+  const Format& out = numerics.output.format;
+  GemmError e;
+  if (observed) {
+    if (observed->size() != d.size()) {
+      throw Error(ExitCode::kInternal,
+                  "CompareGemm: observed and D differ in size");
+    }
+    e.vs_observed = reference::CompareToExact(d, *observed, out);
+  }
+  if (exact.empty()) return e;
+  if (exact.size() != d.size())
+    throw Error(ExitCode::kInternal, "CompareGemm: exact and D differ in size");
+  e.vs_exact = reference::CompareToExact(d, exact, out);
+  for (size_t i = 0; i < d.size(); ++i)
+    e.overflow_count += !std::isfinite(d[i]) && std::isfinite(exact[i]);
+  return e;
+}
+
+}  // namespace gemmsim::app
