@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include "app/commands/commands.h"
 #include "app/config/machine_file.h"
 #include "app/report_json.h"
+#include "app/trace/trace.h"
 #include "datapaths/error.h"
 #include "io/atomic_file.h"
 #include "models/cost/cost_model.h"
@@ -60,52 +60,6 @@ cost::GemmShape ParseShape(const std::string& text) {
   return s;
 }
 
-std::vector<std::string> SplitCsv(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream in(line);
-  std::string field;
-  while (std::getline(in, field, ',')) fields.push_back(field);
-  // SCALE-Sim writes a trailing comma: drop empty trailing fields.
-  while (!fields.empty() &&
-         fields.back().find_first_not_of(" \t\r") == std::string::npos)
-    fields.pop_back();
-  return fields;
-}
-
-// A SCALE-Sim shape CSV: a header line, then `layer,M,N,K` per GEMM.
-std::vector<cost::GemmShape> ReadShapeCsv(const std::string& path,
-                                          const std::string& dtype) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "", "cannot read the file");
-  std::vector<cost::GemmShape> gemms;
-  std::string line;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    if (++number == 1) continue;  // the header
-    const std::vector<std::string> f = SplitCsv(line);
-    if (f.empty()) continue;
-    cost::GemmShape s;
-    if (f.size() != 4 || !ParseCount(f[1], &s.m) || !ParseCount(f[2], &s.n) ||
-        !ParseCount(f[3], &s.k)) {
-      throw InputError(path, "line " + std::to_string(number),
-                       "expected layer,M,N,K with non-negative integers");
-    }
-    s.name = f[0];
-    s.dtype = dtype;
-    gemms.push_back(std::move(s));
-  }
-  if (gemms.empty()) throw InputError(path, "", "no GEMMs after the header");
-  return gemms;
-}
-
-std::vector<cost::GemmShape> ReadTrace(const std::string& path,
-                                       const std::string& dtype) {
-  if (path.ends_with(".csv")) return ReadShapeCsv(path, dtype);
-  throw ConfigError(path +
-                    ": trace kind not supported yet by estimate; expected a "
-                    "shape-only CSV (layer,M,N,K) or --shape");
-}
-
 nlohmann::json CostJson(const cost::Cost& c) {
   return {{"cycles", c.cycles},
           {"seconds", c.seconds},
@@ -132,7 +86,12 @@ void RunEstimate(const EstimateArgs& args) {
   const cost::Machine machine = LoadMachine(args.machine, args.sets);
   std::vector<cost::GemmShape> gemms;
   if (args.shape.empty()) {
-    gemms = ReadTrace(args.trace, args.dtype);
+    const Trace trace = ReadTrace(args.trace);
+    for (const TraceGemm& g : trace.gemms) {
+      gemms.push_back(ShapeOf(g));
+      // A CSV names no operand type: --dtype gives it.
+      if (trace.kind == TraceKind::kCsv) gemms.back().dtype = args.dtype;
+    }
   } else {
     gemms.push_back(ParseShape(args.shape));
     gemms.back().dtype = args.dtype;
@@ -188,9 +147,11 @@ void AddEstimateCommand(CLI::App& app) {
                   "KEY=VALUE override of the machine (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("TRACE", args->trace,
-                  "Shape-only trace: CSV layer,M,N,K with a header line");
+                  "Trace: YAML manifest, CSV layer,M,N,K (dtype from --dtype) "
+                  "or PyTorch profiler JSON");
   cmd->add_option("--shape", args->shape, "One GEMM: MxNxK or MxNxKxB");
-  cmd->add_option("--dtype", args->dtype, "Operand type")
+  cmd->add_option("--dtype", args->dtype,
+                  "Operand type of --shape and of a CSV trace")
       ->capture_default_str();
   cmd->add_option("--json", args->json, "Write a JSON report");
   cmd->callback([args] { RunEstimate(*args); });

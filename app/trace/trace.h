@@ -56,4 +56,15 @@ Trace ReadTrace(const std::string& path);
 // The shape the cost model needs.
 cost::GemmShape ShapeOf(const TraceGemm& gemm);
 
+// The readers ReadTrace dispatches to, whatever the file's extension.
+// Manifest: the mapping above (keys name, description, gemms). CSV: a header
+// line, then `layer,M,N,K` (a trailing comma allowed); dtype bf16, which
+// `estimate --dtype` replaces. Profiler: Chrome trace events of aten::mm,
+// addmm, bmm, linear and matmul with "Input Dims"; nested calls (linear ->
+// addmm -> mm, on one thread, by time containment) count once, and equal
+// (op, shape, dtype) events become one GEMM with their count.
+Trace ReadManifestTrace(const std::string& path);
+Trace ReadCsvTrace(const std::string& path);
+Trace ReadProfilerTrace(const std::string& path);
+
 }  // namespace gemmsim::app

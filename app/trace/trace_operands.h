@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "app/gemm_operands.h"
@@ -37,5 +38,29 @@ struct TraceOperands {
 // file, the manifest place and both shapes on a mismatch.
 TraceOperands LoadTraceOperands(const TraceGemm& gemm, int64_t gemm_index,
                                 SyntheticKind kind, uint64_t seed);
+
+// One synthetic operand: A as [m, k] or B as [k, n] (with a leading batch
+// dim when batch > 1), float32, element i drawn from Philox4x32-10 under
+// (seed, gemm_index, role, i). normal: N(0, 1); lognormal: a random sign
+// times exp(N(0, 1)); uniform: [-1, 1) on a 2^-23 grid; outliers: N(0, 1)
+// with about 1% of A's K channels (at least one) scaled by 100, as LLM
+// activations have (B stays N(0, 1)).
+OperandTensor DrawSyntheticOperand(const TraceGemm& gemm, OperandRole role,
+                                   SyntheticKind kind, uint64_t seed,
+                                   int64_t gemm_index);
+
+// LoadTraceOperands without the drawing: files read and checked,
+// synthetic_a, synthetic_b and synthetic_kind set, but a synthetic A or B
+// left empty (no shape, no data) for the caller to draw in full
+// (DrawSyntheticOperand) or only the lines it needs (DrawSyntheticLines).
+TraceOperands LoadTraceFileOperands(const TraceGemm& gemm, SyntheticKind kind);
+
+// Some K-long lines of a synthetic operand, bit-identical to the same
+// elements of DrawSyntheticOperand: for A, rows `b * m + row` ([count, k]);
+// for B, columns `b * n + col` ([k, count]), b the batch.
+OperandTensor DrawSyntheticLines(const TraceGemm& gemm, OperandRole role,
+                                 SyntheticKind kind, uint64_t seed,
+                                 int64_t gemm_index,
+                                 std::span<const int64_t> lines);
 
 }  // namespace gemmsim::app

@@ -81,12 +81,14 @@ TEST_CASE("estimate errors and exit codes") {
   SUBCASE("both or neither of TRACE and --shape") {
     CHECK(RunGemmsim({"estimate", "--machine", "gaudi2"}).exit_code == 2);
   }
-  SUBCASE("trace kinds not supported yet") {
+  SUBCASE("an empty manifest") {
     WriteBytes(dir.file("t.yaml"), "gemms: []\n");
     const RunResult r = RunGemmsim({"estimate", "--machine", "gaudi2",
                                     dir.file("t.yaml"), "--json", json});
-    CHECK(r.exit_code == 2);
-    CHECK(r.err.find("not supported yet") != std::string::npos);
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("gemms: expected a non-empty list of GEMMs") !=
+          std::string::npos);
+    CHECK_FALSE(FileExists(json));
   }
   SUBCASE("a malformed CSV names the line") {
     WriteBytes(dir.file("t.csv"), "layer,M,N,K\na,1,2,3\nb,1,x,3\n");
