@@ -1,14 +1,264 @@
-// gemmsim validate (SPEC.md "Command line"). Placeholder until it lands.
+// gemmsim validate (SPEC.md "Command line"): are the observed outputs of a
+// trace bit-exactly what a numerics model computes? With --search, which
+// accumulator model explains them best? The logic is in app/validate/;
+// this file reads the trace, resolves numerics and reports.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+
 #include "app/commands/commands.h"
+#include "app/config/numerics_file.h"
+#include "app/report_json.h"
+#include "app/trace/evaluate.h"
+#include "app/trace/trace.h"
+#include "app/trace/trace_operands.h"
+#include "app/validate/base_numerics.h"
+#include "app/validate/fp8_fp16_split_model.h"
+#include "app/validate/model_search.h"
+#include "app/validate/search_report.h"
+#include "app/validate/validate_gemm.h"
+#include "app/validate/validate_report.h"
 #include "datapaths/error.h"
+#include "io/atomic_file.h"
 
 namespace gemmsim::app {
+namespace {
+
+struct ValidateArgs {
+  std::string trace, numerics, json;
+  std::vector<std::string> sets;
+  int show = 5;
+  int threads = 0;
+  bool search = false;
+  int top = 10;
+  int64_t sample = 512;
+};
+
+// A GEMM with observed outputs, ready to compare.
+struct LoadedGemm {
+  const TraceGemm* gemm = nullptr;
+  BaseNumerics base;
+  PreparedGemm prepared;
+  std::vector<double> observed;
+};
+
+void CheckOutputDirectory(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw InputError(
+        path, "", fmt::format("cannot write: no directory {}", dir.string()));
+  }
+}
+
+LoadedGemm LoadGemm(const Trace& trace, int64_t index, const ValidateArgs& a) {
+  const TraceGemm& gemm = trace.gemms[index];
+  if (!gemm.a || !gemm.b) {
+    throw InputError(trace.path, gemm.place,
+                     "GEMM " + gemm.name +
+                         " has observed outputs but not both operands a and "
+                         "b: expected a and b to compare against");
+  }
+  LoadedGemm g;
+  g.gemm = &gemm;
+  // Without --search a missing numerics is an error before any file is read.
+  if (!a.search)
+    g.base = ResolveBaseNumerics(a.numerics, a.sets, gemm, nullptr, false);
+  const TraceOperands ops =
+      LoadTraceOperands(gemm, index, SyntheticKind::kNormal, 0);
+  if (a.search)
+    g.base = ResolveBaseNumerics(a.numerics, a.sets, gemm, &ops, true);
+  g.prepared = PrepareGemm(ops, g.base.numerics);
+  g.observed = ObservedValues(ops);
+  return g;
+}
+
+void Progress(const std::string& line) {
+  std::fprintf(stderr, "gemmsim validate: %s\n", line.c_str());
+}
+
+// Returns the number of mismatching elements.
+int64_t RunCompare(const std::vector<LoadedGemm>& gemms, const ValidateArgs& a,
+                   int threads, nlohmann::json* report) {
+  int64_t elements = 0, matches = 0;
+  nlohmann::json list = nlohmann::json::array();
+  for (const LoadedGemm& g : gemms) {
+    const GemmValidation v =
+        ValidateGemm(g.prepared, g.observed, g.base.numerics, a.show, threads);
+    const Format& out = g.base.numerics.output.format;
+    fmt::print("{}",
+               ValidationText(g.gemm->name, g.base.numerics.name, v, out));
+    std::fflush(stdout);
+    elements += v.elements;
+    matches += v.matches;
+    nlohmann::json j = ValidationJson(v, out);
+    j["name"] = g.gemm->name;
+    j["numerics_origin"] = g.base.origin;
+    j["numerics"] = NumericsToJson(g.base.numerics);
+    list.push_back(j);
+  }
+  const double fraction =
+      elements ? static_cast<double>(matches) / elements : 1.0;
+  fmt::print(
+      "total: exact_match_fraction {:.6g}, {} mismatches of {} in {} "
+      "GEMMs\n",
+      fraction, elements - matches, elements, gemms.size());
+  (*report)["gemms"] = list;
+  (*report)["total"] = {{"gemms", gemms.size()},
+                        {"elements", elements},
+                        {"exact_matches", matches},
+                        {"mismatch_count", elements - matches},
+                        {"exact_match_fraction", fraction}};
+  return elements - matches;
+}
+
+// Returns how many groups no candidate explains completely.
+int RunSearch(const std::vector<LoadedGemm>& gemms, const ValidateArgs& a,
+              int threads, nlohmann::json* report) {
+  // GEMMs under the same base are searched together, in trace order.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const LoadedGemm*>> groups;
+  for (const LoadedGemm& g : gemms) {
+    const std::string key = g.base.Flags();
+    if (!groups.count(key)) order.push_back(key);
+    groups[key].push_back(&g);
+  }
+  int unexplained = 0;
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& key : order) {
+    SearchGroupReport r;
+    r.base = groups[key].front()->base;
+    std::vector<SearchGemm> searched;
+    for (const LoadedGemm* g : groups[key]) {
+      r.gemm_names.push_back(g->gemm->name);
+      r.k = std::max(r.k, g->prepared.shapes.k);
+      searched.push_back({&g->prepared, &g->observed});
+    }
+    if (Fp8Fp16SplitModelApplies(r.base.numerics))
+      r.extra.push_back(Fp8Fp16SplitModel());
+    SearchOptions options;
+    options.sample = a.sample;
+    options.top = a.top;
+    options.threads = threads;
+    options.progress = Progress;
+    Progress(fmt::format("searching {} under {}", fmt::join(r.gemm_names, ", "),
+                         r.base.Flags()));
+    r.result = SearchModels(r.base.numerics, searched, r.extra, options);
+    fmt::print("{}", SearchText(r));
+    std::fflush(stdout);
+    if (r.result.ranked.empty() ||
+        r.result.ranked.front().exact_match_fraction() < 1.0)
+      ++unexplained;
+    list.push_back(SearchJson(r));
+  }
+  (*report)["searches"] = list;
+  return unexplained;
+}
+
+void RunValidate(const ValidateArgs& a) {
+  if (a.threads < 0 || a.threads > 4096) {
+    throw ConfigError(fmt::format(
+        "--threads {}: expected 1..4096, or 0 for every core", a.threads));
+  }
+  if (a.show < 0) throw ConfigError("--show: expected a count >= 0");
+  if (a.top < 1) throw ConfigError("--top: expected a count >= 1");
+  if (a.sample < 1) throw ConfigError("--search-sample: expected >= 1");
+  const int threads =
+      a.threads > 0
+          ? a.threads
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (!a.json.empty()) CheckOutputDirectory(a.json);
+  const Trace trace = ReadTrace(a.trace);
+
+  std::vector<LoadedGemm> gemms;
+  std::vector<std::string> skipped;
+  for (size_t i = 0; i < trace.gemms.size(); ++i) {
+    if (!trace.gemms[i].observed) {
+      skipped.push_back(trace.gemms[i].name);
+      continue;
+    }
+    gemms.push_back(LoadGemm(trace, static_cast<int64_t>(i), a));
+  }
+  if (!skipped.empty()) {
+    fmt::print("skipped {} GEMMs without observed outputs: {}\n",
+               skipped.size(), fmt::join(skipped, ", "));
+  }
+
+  nlohmann::json report = JsonHeader();
+  report["command"] = a.search ? "validate --search" : "validate";
+  report["trace"] = a.trace;
+  report["skipped"] = skipped;
+  if (!a.numerics.empty())
+    report["numerics"] = NumericsToJson(LoadNumerics(a.numerics, a.sets));
+  std::string failure;
+  if (a.search) {
+    const int unexplained = RunSearch(gemms, a, threads, &report);
+    if (unexplained)
+      failure = fmt::format(
+          "no candidate explains every observed output in "
+          "{} of the searched groups",
+          unexplained);
+  } else {
+    const int64_t mismatches = RunCompare(gemms, a, threads, &report);
+    if (mismatches)
+      failure =
+          fmt::format("{} observed outputs differ from the model", mismatches);
+  }
+  if (!a.json.empty()) {
+    io::AtomicOutputFile out(a.json);
+    out.write(report.dump(2) + "\n");
+    out.commit();
+  }
+  if (!failure.empty()) throw Error(ExitCode::kCheckFailed, failure);
+}
+
+}  // namespace
 
 void AddValidateCommand(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("validate", "(not built yet)");
-  cmd->allow_extras();
-  cmd->callback(
-      [] { throw Error(ExitCode::kInternal, "validate: not built yet"); });
+  auto args = std::make_shared<ValidateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "validate",
+      "Compare every observed output of a trace bit for bit with the model "
+      "(exit 0 all match, 1 otherwise), or --search for the accumulator "
+      "model that explains them best");
+  cmd->add_option("TRACE", args->trace,
+                  "Trace manifest (.yaml) whose GEMMs name observed outputs")
+      ->required();
+  cmd->add_option("--numerics", args->numerics,
+                  "Numerics preset or file for every GEMM; overrides the "
+                  "GEMMs' own numerics: (with --search: the base whose "
+                  "accumulate and output keys the search varies)");
+  cmd->add_option("--set", args->sets,
+                  "KEY=VALUE override of the numerics used, --numerics or "
+                  "the GEMM's own (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--json", args->json, "Write a JSON report");
+  cmd->add_option("--show", args->show, "Mismatches shown in bits per GEMM")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads,
+                  "Threads (default 0: every core); results do not depend on "
+                  "it")
+      ->capture_default_str();
+  cmd->add_flag("--search", args->search,
+                "Search block size, alignment bits, roundings, accumulator "
+                "width and where c enters for the model that best explains "
+                "the observed outputs (base: --numerics, else the GEMM's "
+                "numerics, else input/output formats inferred from the "
+                "files); exit 1 when no candidate explains them all");
+  cmd->add_option("--top", args->top, "--search: candidates reported")
+      ->capture_default_str();
+  cmd->add_option("--search-sample", args->sample,
+                  "--search: output elements every candidate is first tried "
+                  "on (the best are then confirmed on all)")
+      ->capture_default_str();
+  cmd->callback([args] { RunValidate(*args); });
 }
 
 }  // namespace gemmsim::app
