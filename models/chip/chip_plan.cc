@@ -17,7 +17,7 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // tile loads what it is the first to need, so the sum over tiles is the
 // cost model's byte count exactly.
 struct OutputTile {
-  int64_t rows, cols;
+  int64_t row0, rows, col0, cols;
   double bytes;
 };
 
@@ -60,7 +60,7 @@ std::vector<OutputTile> OutputTraffic(const cost::Machine& machine,
     double bytes = static_cast<double>(mt) * static_cast<double>(nt) * out;
     if (load_a) bytes += static_cast<double>(mt) * k * in;
     if (load_b) bytes += k * static_cast<double>(nt) * in;
-    tiles.push_back({mt, nt, bytes});
+    tiles.push_back({i * g.rows, mt, j * g.cols, nt, bytes});
   };
   if (b_resident) {
     // Per panel of B columns: A's row panel once per panel, B's columns once.
@@ -99,10 +99,15 @@ ChipPlan PlanGemm(const cost::Machine& machine, const cost::GemmShape& gemm) {
   if (os) {
     // Engine tiles are the output tiles: one transfer each.
     for (const OutputTile& t : traffic) {
-      batch.push_back(
-          {t.rows, t.cols,
-           bare ? cost::BareTileCycles(machine, stream, t.rows, t.cols) : full,
-           t.bytes});
+      ChipTile tile;
+      tile.rows = t.rows;
+      tile.cols = t.cols;
+      tile.row0 = t.row0;
+      tile.col0 = t.col0;
+      tile.cycles =
+          bare ? cost::BareTileCycles(machine, stream, t.rows, t.cols) : full;
+      tile.bytes = t.bytes;
+      batch.push_back(tile);
     }
   } else {
     // Weight stationary tiles B (K x N), not D: the batch's bytes are spread
@@ -116,16 +121,30 @@ ChipPlan PlanGemm(const cost::Machine& machine, const cost::GemmShape& gemm) {
       for (int64_t j = 0; j < col_tiles; ++j) {
         const int64_t kt = std::min(g.rows, gemm.k - i * g.rows),
                       nt = std::min(g.cols, gemm.n - j * g.cols);
-        batch.push_back(
-            {kt, nt,
-             bare ? cost::BareTileCycles(machine, stream, kt, nt) : full,
-             share});
+        ChipTile tile;
+        tile.rows = kt;
+        tile.cols = nt;
+        tile.row0 = i * g.rows;
+        tile.col0 = j * g.cols;
+        tile.cycles =
+            bare ? cost::BareTileCycles(machine, stream, kt, nt) : full;
+        tile.bytes = share;
+        // Issue order is K slice by K slice: the previous slice of these
+        // columns is col_tiles tiles earlier.
+        if (i > 0)
+          tile.depends_on = static_cast<int64_t>(batch.size()) - col_tiles;
+        batch.push_back(tile);
       }
     }
   }
   plan.tiles.reserve(batch.size() * static_cast<size_t>(gemm.batch));
-  for (int64_t b = 0; b < gemm.batch; ++b)
-    plan.tiles.insert(plan.tiles.end(), batch.begin(), batch.end());
+  for (int64_t b = 0; b < gemm.batch; ++b) {
+    const int64_t offset = static_cast<int64_t>(plan.tiles.size());
+    for (ChipTile t : batch) {
+      if (t.depends_on >= 0) t.depends_on += offset;
+      plan.tiles.push_back(t);
+    }
+  }
   for (const ChipTile& t : plan.tiles) plan.bytes += t.bytes;
   return plan;
 }

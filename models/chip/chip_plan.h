@@ -15,6 +15,13 @@ namespace gemmsim::models {
 // (weight stationary) of `rows` x `cols` used PEs.
 struct ChipTile {
   int64_t rows = 0, cols = 0;
+  // Where the block starts: D row and column (output stationary), or B row
+  // (the K slice's first k) and column (weight stationary).
+  int64_t row0 = 0, col0 = 0;
+  // Weight stationary: the tile (index into ChipPlan::tiles) holding the
+  // previous K slice of the same columns, whose partial sums this one
+  // continues; -1 for none. Only runs with operands wait for it.
+  int64_t depends_on = -1;
   double cycles = 0;  // engine cycles (models/cost/tile_cycles.h)
   // HBM bytes the tile needs moved: the operand panels it is the first to
   // use, plus its share of D. Writes share the channel with reads, so they

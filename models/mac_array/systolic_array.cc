@@ -22,17 +22,31 @@ struct Operand {
 // Shared by both dataflows: the problem, a tile iterator and D's writes.
 class GemmBase : public SystolicGemm {
  protected:
+  // Exactly one of d (D out, C in) and acc (states in and out) is set.
   GemmBase(const MacArrayConfig& config, const GemmProblem& p,
-           const Numerics& n, double* d)
-      : config_(config), p_(p), n_(n), d_(d) {
+           const Numerics& n, double* d, MacState* acc)
+      : config_(config), p_(p), n_(n), d_(d), acc_io_(acc) {
     CheckMacArrayNumerics(n);
     CheckMacArrayProblem(p);
     if (config.rows < 1 || config.cols < 1)
       throw ConfigError("MAC array: rows and cols must be >= 1");
     if (p.m == 0 || p.n == 0 || p.k == 0) {  // nothing reaches the array
-      for (int64_t e = 0; e < p.m * p.n; ++e)
-        d[e] = MacOutput(MacInit(C(e / p.n, e % p.n), n), n);
+      if (d != nullptr) {
+        for (int64_t e = 0; e < p.m * p.n; ++e)
+          d[e] = MacOutput(MacInit(C(e / p.n, e % p.n), n), n);
+      }
       done_ = true;
+    }
+  }
+  // What PE (i, j) of the GEMM starts from, and where its result goes.
+  MacState Start(int64_t i, int64_t j) const {
+    return acc_io_ ? acc_io_[i * p_.n + j] : MacInit(C(i, j), n_);
+  }
+  void Finish(int64_t i, int64_t j, const MacState& s) {
+    if (acc_io_) {
+      acc_io_[i * p_.n + j] = s;
+    } else {
+      d_[i * p_.n + j] = MacOutput(s, n_);
     }
   }
   double C(int64_t i, int64_t j) const { return p_.c ? p_.c[i * p_.n + j] : 0; }
@@ -51,6 +65,7 @@ class GemmBase : public SystolicGemm {
   const GemmProblem p_;
   const Numerics n_;
   double* const d_;
+  MacState* const acc_io_;
   bool done_ = false;
 };
 
@@ -59,8 +74,8 @@ class GemmBase : public SystolicGemm {
 class OsGemm : public GemmBase {
  public:
   OsGemm(const MacArrayConfig& c, const GemmProblem& p, const Numerics& n,
-         double* d)
-      : GemmBase(c, p, n, d) {
+         double* d, MacState* acc)
+      : GemmBase(c, p, n, d, acc) {
     if (!done_) StartTile();
   }
 
@@ -85,8 +100,7 @@ class OsGemm : public GemmBase {
     c_ = std::min<int64_t>(config_.cols, p_.n - n0_);
     pes_.assign(r_ * c_, Pe{});
     for (int64_t i = 0; i < r_; ++i)
-      for (int64_t j = 0; j < c_; ++j)
-        pe(i, j).s = MacInit(C(m0_ + i, n0_ + j), n_);
+      for (int64_t j = 0; j < c_; ++j) pe(i, j).s = Start(m0_ + i, n0_ + j);
     t_ = done_macs_ = drained_ = 0;
   }
 
@@ -125,8 +139,7 @@ class OsGemm : public GemmBase {
   // The bottom row leaves first; each result is rounded as it leaves.
   void Drain() {
     const int64_t i = r_ - 1 - drained_;
-    for (int64_t j = 0; j < c_; ++j)
-      d_[(m0_ + i) * p_.n + n0_ + j] = MacOutput(pe(i, j).s, n_);
+    for (int64_t j = 0; j < c_; ++j) Finish(m0_ + i, n0_ + j, pe(i, j).s);
     if (++drained_ < r_) return;
     n0_ += config_.cols;
     if (n0_ >= p_.n) {
@@ -151,8 +164,8 @@ class OsGemm : public GemmBase {
 class WsGemm : public GemmBase {
  public:
   WsGemm(const MacArrayConfig& c, const GemmProblem& p, const Numerics& n,
-         double* d)
-      : GemmBase(c, p, n, d) {
+         double* d, MacState* acc)
+      : GemmBase(c, p, n, d, acc) {
     if (!done_) StartColumnTile();
   }
 
@@ -178,8 +191,7 @@ class WsGemm : public GemmBase {
     c_ = std::min<int64_t>(config_.cols, p_.n - n0_);
     acc_.assign(p_.m * c_, MacState{});
     for (int64_t m = 0; m < p_.m; ++m)
-      for (int64_t j = 0; j < c_; ++j)
-        acc_[m * c_ + j] = MacInit(C(m, n0_ + j), n_);
+      for (int64_t j = 0; j < c_; ++j) acc_[m * c_ + j] = Start(m, n0_ + j);
     k0_ = 0;
     StartSlice();
   }
@@ -237,8 +249,7 @@ class WsGemm : public GemmBase {
     }
     // The output stage rounds each D as the last slice's sums leave.
     for (int64_t m = 0; m < p_.m; ++m)
-      for (int64_t j = 0; j < c_; ++j)
-        d_[m * p_.n + n0_ + j] = MacOutput(acc_[m * c_ + j], n_);
+      for (int64_t j = 0; j < c_; ++j) Finish(m, n0_ + j, acc_[m * c_ + j]);
     n0_ += config_.cols;
     if (n0_ >= p_.n) {
       done_ = true;
@@ -260,8 +271,17 @@ std::unique_ptr<SystolicGemm> MakeSystolicGemm(const MacArrayConfig& config,
                                                const Numerics& numerics,
                                                double* d) {
   if (config.dataflow == Dataflow::kOutputStationary)
-    return std::make_unique<OsGemm>(config, problem, numerics, d);
-  return std::make_unique<WsGemm>(config, problem, numerics, d);
+    return std::make_unique<OsGemm>(config, problem, numerics, d, nullptr);
+  return std::make_unique<WsGemm>(config, problem, numerics, d, nullptr);
+}
+
+std::unique_ptr<SystolicGemm> MakeSystolicTile(const MacArrayConfig& config,
+                                               const GemmProblem& problem,
+                                               const Numerics& numerics,
+                                               MacState* acc) {
+  if (config.dataflow == Dataflow::kOutputStationary)
+    return std::make_unique<OsGemm>(config, problem, numerics, nullptr, acc);
+  return std::make_unique<WsGemm>(config, problem, numerics, nullptr, acc);
 }
 
 }  // namespace gemmsim::models

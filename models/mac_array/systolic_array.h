@@ -11,6 +11,7 @@
 #include "datapaths/arithmetic/gemm.h"
 #include "datapaths/arithmetic/numerics.h"
 #include "models/mac_array/mac_array_timing.h"
+#include "models/mac_array/mac_unit.h"
 
 namespace gemmsim::models {
 
@@ -29,6 +30,16 @@ std::unique_ptr<SystolicGemm> MakeSystolicGemm(const MacArrayConfig& config,
                                                const GemmProblem& problem,
                                                const Numerics& numerics,
                                                double* d);
+
+// The same array working on accumulator states rather than C and D: every
+// PE starts from acc[i * n + j] (m x n MacStates, problem.c ignored) and the
+// array's final states go back there unrounded, so that a matrix engine can
+// chain K slices through its accumulators (models/chip/engine_data.h). With
+// M, N or K zero it is done at once and acc is untouched.
+std::unique_ptr<SystolicGemm> MakeSystolicTile(const MacArrayConfig& config,
+                                               const GemmProblem& problem,
+                                               const Numerics& numerics,
+                                               MacState* acc);
 
 }  // namespace gemmsim::models
 

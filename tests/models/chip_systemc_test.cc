@@ -90,6 +90,14 @@ double PipelineSeconds(const cost::Machine& machine, const ChipPlan& plan) {
   return plan.tiles.empty() ? 0 : last + plan.once_cycles / hz;
 }
 
+ChipJob Job(const cost::Machine& machine,
+            const std::vector<cost::GemmShape>& shapes) {
+  ChipJob job;
+  job.machine = machine;
+  job.gemms = shapes;
+  return job;
+}
+
 struct Run {
   std::vector<ChipJob> jobs;
   std::vector<ChipRunResult> results;
@@ -106,9 +114,10 @@ const Run& TheRun() {
         if (machine.dtypes.count(cost::CanonicalDtype(s.dtype)) != 0)
           shapes.push_back(s);
       }
-      r.jobs.push_back({machine, shapes});
+      r.jobs.push_back(Job(machine, shapes));
     }
-    r.jobs.push_back({app::LoadMachine("gaudi2", {"overlap=sum"}), Shapes()});
+    r.jobs.push_back(
+        Job(app::LoadMachine("gaudi2", {"overlap=sum"}), Shapes()));
     r.results = RunChips(r.jobs);
     return r;
   }();
