@@ -10,9 +10,5 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   add_compile_options(-Wno-restrict)
 endif()
 
-option(GEMMSIM_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
-if(GEMMSIM_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
-                      -fno-sanitize-recover=all)
-  add_link_options(-fsanitize=address,undefined)
-endif()
+# GEMMSIM_SANITIZE, GEMMSIM_FUZZ: the hardening builds (issue 6).
+include(${PROJECT_SOURCE_DIR}/cmake/Sanitizers.cmake)

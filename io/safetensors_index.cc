@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "datapaths/error.h"
+#include "io/json_preview.h"
 
 namespace gemmsim::io {
 namespace {
@@ -94,10 +95,10 @@ class EntryChecker {
 
   [[noreturn]] void fail(std::string_view key, std::string_view expected,
                          const json& found) const {
-    std::string text = found.dump();
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    // Not found.dump(): a hostile header can nest deep enough to overflow
+    // the stack of nlohmann's recursive dump (json_preview.h).
     throw InputError(path_, place(key),
-                     fmt::format("{}, found {}", expected, text));
+                     fmt::format("{}, found {}", expected, JsonPreview(found)));
   }
 
   const json& field(const json& value, const char* key) const {

@@ -1,11 +1,12 @@
 #include "app/config/config_files.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "app/config/yaml_value.h"
 #include "app/data_dir.h"
@@ -57,7 +58,7 @@ ConfigFile FindConfigFile(const std::string& kind,
   throw ConfigError(message);
 }
 
-YAML::Node ReadYamlFile(const std::string& path) {
+YAML::Node ReadYamlFile(const std::string& path, int64_t max_bytes) {
   std::error_code ec;
   if (fs::is_directory(path, ec))
     throw InputError(path, "", "is a directory, expected a YAML file");
@@ -66,12 +67,24 @@ YAML::Node ReadYamlFile(const std::string& path) {
     throw InputError(path, "",
                      std::string("cannot open: ") + std::strerror(errno));
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  // Read at most max_bytes + 1 bytes: enough to tell a file over the limit
+  // without holding all of it (it may be a pipe of unknown size).
+  std::string text(static_cast<size_t>(max_bytes) + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw InputError(path, "", "cannot read the file");
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (static_cast<int64_t>(text.size()) > max_bytes) {
+    throw ConfigError(path + ": larger than the limit of " +
+                      std::to_string(max_bytes) + " bytes for a YAML file");
+  }
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(text.str());
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    const std::string where = MarkPlace(e.mark);
+    throw ConfigError(path + (where.empty() ? "" : ": " + where) +
+                      ": nested deeper than the YAML parser's limit of " +
+                      std::to_string(e.depth()) + " levels");
   } catch (const YAML::Exception& e) {
     const std::string where = MarkPlace(e.mark);
     throw ConfigError(path + (where.empty() ? "" : ": " + where) +

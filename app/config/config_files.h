@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,20 @@ std::vector<std::string> PresetNames(const std::string& kind);
 // The folder holding the presets of `kind`.
 std::string PresetDir(const std::string& kind);
 
+// Largest configuration file ReadYamlFile accepts. yaml-cpp needs about
+// 200 bytes of memory and 2 us per byte of a dense document (a 10 MB file
+// took 20 s and 2.3 GB), and a numerics or machine file is a few KB, so
+// 1 MiB bounds what a wrong or hostile file costs (at most ~2 s, ~250 MB).
+inline constexpr int64_t kMaxConfigYamlBytes = int64_t{1} << 20;
+
 // Parses the one YAML document in `path`. Throws InputError when the file
 // cannot be read and ConfigError ("FILE: line L, column C: ...") when it is
-// not YAML or holds more than one document. An empty file gives a null node.
-YAML::Node ReadYamlFile(const std::string& path);
+// not YAML, holds more than one document, is larger than `max_bytes` or is
+// nested deeper than yaml-cpp's depth limit (its parser recurses; the limit
+// keeps the stack safe). Aliases are not expanded: yaml-cpp shares the
+// anchored node, so an alias bomb costs only its text. An empty file gives a
+// null node.
+YAML::Node ReadYamlFile(const std::string& path,
+                        int64_t max_bytes = kMaxConfigYamlBytes);
 
 }  // namespace gemmsim::app

@@ -96,8 +96,14 @@ std::vector<Event> GemmEvents(const json& events) {
     if (OpDepth(op) < 0) continue;
     const auto ts = e.contains("ts") ? Number(e["ts"]) : std::nullopt;
     const auto dur = e.contains("dur") ? Number(e["dur"]) : std::nullopt;
-    const std::string thread = (e.contains("pid") ? e["pid"].dump() : "") +
-                               "/" + (e.contains("tid") ? e["tid"].dump() : "");
+    // Ids are numbers or strings; anything else (never dumped: a deeply
+    // nested value would recurse) groups under "?".
+    const auto id = [&e](const char* key) -> std::string {
+      if (!e.contains(key)) return "";
+      const json& v = e[key];
+      return v.is_primitive() ? v.dump() : "?";
+    };
+    const std::string thread = id("pid") + "/" + id("tid");
     out.push_back(
         {i, op, ts.value_or(0), ts.value_or(0) + dur.value_or(0), thread});
   }

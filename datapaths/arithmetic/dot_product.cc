@@ -53,8 +53,7 @@ double Convert(double x, const Format& format, const RoundingSpec& rounding,
 class Accumulation {
  public:
   Accumulation(const Numerics& n, const DotContext& ctx)
-      : n_(n),
-        spec_(n.accumulate),
+      : spec_(n.accumulate),
         after_spec_(AfterBlockSpec(n.accumulate)),
         emin_(spec_.format.is_float() ? spec_.format.min_normal_exponent() : 0),
         key_{n.seed, StreamTensor::kAccumulate},
@@ -135,7 +134,6 @@ class Accumulation {
     return AddTerms(t, acc, after_spec_, NextRandom());
   }
 
-  const Numerics& n_;
   const AccumulateSpec& spec_;
   const AccumulateSpec after_spec_;
   const int emin_;

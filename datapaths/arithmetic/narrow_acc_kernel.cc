@@ -14,6 +14,7 @@
 
 #include "datapaths/arithmetic/gemm_kernels.h"
 #include "datapaths/arithmetic/kernel_support.h"
+#include "datapaths/target_clones.h"
 
 namespace gemmsim {
 namespace {
@@ -106,10 +107,10 @@ struct StepSpec {
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1); inexact[r][j]
 // records a step whose double sum was not exact.
 template <Rounding kMode, bool kCheck>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void Steps(
-    const double* __restrict a_pack, const double* __restrict b_pack,
-    int64_t k0, int64_t k1, double* __restrict acc, uint8_t* __restrict inexact,
-    const StepSpec& spec) {
+GEMMSIM_TARGET_CLONES("avx512f", "avx2", "default")
+void Steps(const double* __restrict a_pack, const double* __restrict b_pack,
+           int64_t k0, int64_t k1, double* __restrict acc,
+           uint8_t* __restrict inexact, const StepSpec& spec) {
   const Rounder q = spec.acc;
   for (int64_t k = k0; k < k1; ++k) {
     const double* b = b_pack + k * kCols;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "datapaths/error.h"
+#include "datapaths/target_clones.h"
 
 namespace gemmsim {
 namespace {
@@ -93,9 +94,9 @@ inline uint32_t FinishCode(uint32_t u, uint32_t rounded, const FastParams& p) {
 }
 
 template <typename Code>
-__attribute__((target_clones("avx2", "default"))) void EncodeRneKernel(
-    const float* __restrict in, Code* __restrict out, size_t n,
-    const FastParams& params) {
+GEMMSIM_TARGET_CLONES("avx2", "default")
+void EncodeRneKernel(const float* __restrict in, Code* __restrict out, size_t n,
+                     const FastParams& params) {
   // A local copy: `out` (a char type) could alias `params`, which would make
   // the compiler reload every constant on every element.
   const FastParams p = params;
