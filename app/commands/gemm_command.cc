@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/commands/commands.h"
+#include "app/commands/options.h"
 #include "app/config/numerics_file.h"
 #include "app/gemm_operands.h"
 #include "app/report_json.h"
@@ -92,14 +93,7 @@ nlohmann::json ErrorJson(const reference::ErrorMetrics& m,
 
 void RunGemm(const GemmArgs& args) {
   const Clock::time_point start = Clock::now();
-  if (args.threads < 0 || args.threads > 4096) {
-    throw ConfigError(fmt::format(
-        "--threads {}: expected 1..4096, or 0 for every core", args.threads));
-  }
-  const int threads =
-      args.threads > 0
-          ? args.threads
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = ResolveThreadsOption(args.threads);
   if (!args.json.empty() && args.json == args.out)
     throw ConfigError("--json and -o name the same file: " + args.out);
   const Numerics numerics = LoadNumerics(args.numerics, args.sets);

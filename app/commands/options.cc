@@ -1,5 +1,8 @@
 #include "app/commands/options.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "datapaths/error.h"
 
 namespace gemmsim::app {
@@ -27,6 +30,15 @@ Overflow ParseOverflowOption(const std::string& value) {
   if (!parsed)
     throw ConfigError("--overflow '" + value + "': expected ieee or saturate");
   return *parsed;
+}
+
+int ResolveThreadsOption(int requested) {
+  if (requested < 0 || requested > 4096) {
+    throw ConfigError("--threads " + std::to_string(requested) +
+                      ": expected 1..4096, or 0 for every core");
+  }
+  if (requested > 0) return requested;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace gemmsim::app

@@ -13,4 +13,7 @@ Format ParseFormatOption(const std::string& value);
 RoundingSpec ParseRoundingOption(const std::string& mode, int stochastic_bits);
 Overflow ParseOverflowOption(const std::string& value);
 
+// --threads N: N in 1..4096, or 0 for every core; the count to use.
+int ResolveThreadsOption(int requested);
+
 }  // namespace gemmsim::app

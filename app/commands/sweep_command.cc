@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/commands/commands.h"
+#include "app/commands/options.h"
 #include "app/sweep/budget.h"
 #include "app/sweep/svg_plot.h"
 #include "app/sweep/sweep_csv.h"
@@ -58,10 +59,6 @@ void WriteText(const std::string& path, const std::string& text) {
 }
 
 void CheckArgs(const SweepArgs& args) {
-  if (args.threads < 0 || args.threads > 4096) {
-    throw ConfigError(fmt::format(
-        "--threads {}: expected 1..4096, or 0 for every core", args.threads));
-  }
   if (args.resume && args.csv.empty())
     throw ConfigError("--resume needs --csv F: the CSV to continue");
   if (args.budget && !(std::isfinite(*args.budget) && *args.budget >= 0)) {
@@ -87,10 +84,7 @@ void RunSweep(const SweepArgs& args) {
   CheckArgs(args);
   const SweepMetric metric = ParseSweepMetric(args.metric);
   const SyntheticKind kind = ParseSyntheticKind(args.operands);
-  const int threads =
-      args.threads > 0
-          ? args.threads
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = ResolveThreadsOption(args.threads);
   SweepResult r;
   r.axes = ParseVaries(args.varies);
   r.points = SweepPoints(r.axes);

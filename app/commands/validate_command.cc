@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/commands/commands.h"
+#include "app/commands/options.h"
 #include "app/config/numerics_file.h"
 #include "app/report_json.h"
 #include "app/trace/evaluate.h"
@@ -163,17 +164,10 @@ int RunSearch(const std::vector<LoadedGemm>& gemms, const ValidateArgs& a,
 }
 
 void RunValidate(const ValidateArgs& a) {
-  if (a.threads < 0 || a.threads > 4096) {
-    throw ConfigError(fmt::format(
-        "--threads {}: expected 1..4096, or 0 for every core", a.threads));
-  }
   if (a.show < 0) throw ConfigError("--show: expected a count >= 0");
   if (a.top < 1) throw ConfigError("--top: expected a count >= 1");
   if (a.sample < 1) throw ConfigError("--search-sample: expected >= 1");
-  const int threads =
-      a.threads > 0
-          ? a.threads
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = ResolveThreadsOption(a.threads);
   if (!a.json.empty()) CheckOutputDirectory(a.json);
   const Trace trace = ReadTrace(a.trace);
 
