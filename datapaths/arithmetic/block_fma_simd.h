@@ -176,10 +176,16 @@ inline __attribute__((always_inline)) void FinishNarrow(
                   reinterpret_cast<F>((quantum - q1 + 127) << 23);
   // Overflow: lead > emax_acc, or value > max_finite (value >= 0: its bits
   // order as the values do). As sign masks of differences: GCC 12 would
-  // expand these comparisons lane by lane.
+  // expand these comparisons lane by lane. The differences wrap in unsigned
+  // lanes: lanes outside the block (any == 0) hold arbitrary bits, whose
+  // signed difference could overflow (undefined; UBSan found it).
   const I lead = lead_x + m - q.width;
-  const I over = ((q.emax_acc - lead) >> 31) |
-                 ((q.max_finite_bits - reinterpret_cast<I>(value)) >> 31);
+  const U lead_margin =
+      static_cast<uint32_t>(q.emax_acc) - reinterpret_cast<U>(lead);
+  const U value_margin =
+      static_cast<uint32_t>(q.max_finite_bits) - reinterpret_cast<U>(value);
+  const I over = (reinterpret_cast<I>(lead_margin) >> 31) |
+                 (reinterpret_cast<I>(value_margin) >> 31);
   exc |= over | (~any & (acc_bits >> 31));
   acc = reinterpret_cast<F>(
       (reinterpret_cast<U>(value) & ~reinterpret_cast<U>(over)) |
