@@ -82,4 +82,10 @@ void AtomicOutputFile::commit() {
   temp_path_.clear();
 }
 
+void WriteFileAtomically(const std::string& path, std::string_view bytes) {
+  AtomicOutputFile file(path);
+  file.write(bytes);
+  file.commit();
+}
+
 }  // namespace gemmsim::io

@@ -45,4 +45,7 @@ class AtomicOutputFile {
   int fd_ = -1;
 };
 
+// The whole of `bytes` into `path` through an AtomicOutputFile.
+void WriteFileAtomically(const std::string& path, std::string_view bytes);
+
 }  // namespace gemmsim::io

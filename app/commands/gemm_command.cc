@@ -55,17 +55,6 @@ ProgressFn ProgressLines(const char* phase) {
   };
 }
 
-// Fails before the work, not after it, when an output cannot be written.
-void CheckOutputDirectory(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw InputError(
-        path, "", fmt::format("cannot write: no directory {}", dir.string()));
-  }
-}
-
 nlohmann::json OperandJson(const OperandTensor& t, const char* as,
                            double tensor_scale) {
   return {{"file", t.name},

@@ -1,6 +1,7 @@
 #include "app/commands/options.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "datapaths/error.h"
@@ -39,6 +40,17 @@ int ResolveThreadsOption(int requested) {
   }
   if (requested > 0) return requested;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+void CheckOutputDirectory(const std::string& path, const std::string& option) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw InputError(path, "",
+                     "cannot write" + (option.empty() ? "" : " " + option) +
+                         ": no directory " + dir.string());
+  }
 }
 
 }  // namespace gemmsim::app

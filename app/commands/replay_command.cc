@@ -29,17 +29,6 @@ struct ReplayArgs {
   int threads = 0;
 };
 
-// Fails before the work, not after it, when an output cannot be written.
-void CheckOutputDirectory(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw InputError(
-        path, "", fmt::format("cannot write: no directory {}", dir.string()));
-  }
-}
-
 void RunReplayCommand(const ReplayArgs& args) {
   if (args.sample < 0 || args.sample == 1) {
     throw ConfigError(fmt::format(

@@ -40,24 +40,6 @@ struct SweepArgs {
   int threads = 0;
 };
 
-// Fails before the work, not after it, when an output cannot be written.
-void CheckOutputDirectory(const std::string& option, const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw InputError(
-        path, "",
-        fmt::format("cannot write {}: no directory {}", option, dir.string()));
-  }
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  io::AtomicOutputFile file(path);
-  file.write(text);
-  file.commit();
-}
-
 void CheckArgs(const SweepArgs& args) {
   if (args.resume && args.csv.empty())
     throw ConfigError("--resume needs --csv F: the CSV to continue");
@@ -69,7 +51,7 @@ void CheckArgs(const SweepArgs& args) {
       {"--csv", args.csv}, {"--plot", args.plot}, {"--json", args.json}};
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (outputs[i].second.empty()) continue;
-    CheckOutputDirectory(outputs[i].first, outputs[i].second);
+    CheckOutputDirectory(outputs[i].second, outputs[i].first);
     for (size_t j = 0; j < i; ++j) {
       if (outputs[j].second == outputs[i].second) {
         throw ConfigError(fmt::format("{} and {} name the same file: {}",
@@ -180,9 +162,10 @@ void RunSweep(const SweepArgs& args) {
     }
     r.budget_pick = PickNarrowest(candidates, *r.budget);
   }
-  if (!args.plot.empty()) WriteText(args.plot, RenderSvgPlot(SweepPlot(r)));
+  if (!args.plot.empty())
+    io::WriteFileAtomically(args.plot, RenderSvgPlot(SweepPlot(r)));
   if (!args.json.empty())
-    WriteText(args.json, SweepJson(r, numerics).dump(2) + "\n");
+    io::WriteFileAtomically(args.json, SweepJson(r, numerics).dump(2) + "\n");
   fmt::print("{}", SweepTable(r, has_observed));
   if (r.budget) fmt::print("{}", BudgetLine(r, numerics));
   std::fflush(stdout);

@@ -49,16 +49,6 @@ struct LoadedGemm {
   std::vector<double> observed;
 };
 
-void CheckOutputDirectory(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw InputError(
-        path, "", fmt::format("cannot write: no directory {}", dir.string()));
-  }
-}
-
 LoadedGemm LoadGemm(const Trace& trace, int64_t index, const ValidateArgs& a) {
   const TraceGemm& gemm = trace.gemms[index];
   if (!gemm.a || !gemm.b) {
@@ -206,9 +196,7 @@ void RunValidate(const ValidateArgs& a) {
           fmt::format("{} observed outputs differ from the model", mismatches);
   }
   if (!a.json.empty()) {
-    io::AtomicOutputFile out(a.json);
-    out.write(report.dump(2) + "\n");
-    out.commit();
+    io::WriteFileAtomically(a.json, report.dump(2) + "\n");
   }
   if (!failure.empty()) throw Error(ExitCode::kCheckFailed, failure);
 }

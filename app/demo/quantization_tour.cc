@@ -67,12 +67,6 @@ std::vector<double> RoundTrip(const Format& f, ScalingKind scaling,
   return out;
 }
 
-void WriteText(const std::string& path, const std::string& text) {
-  io::AtomicOutputFile file(path);
-  file.write(text);
-  file.commit();
-}
-
 }  // namespace
 
 void RunQuantizationTour(const std::string& out_dir) {
@@ -125,8 +119,9 @@ void RunQuantizationTour(const std::string& out_dir) {
                               {"max_abs_error", r.metrics.max_abs_error},
                               {"flushed_to_zero", r.flushed_to_zero}});
   }
-  WriteText(out_dir + "/quantization_error.csv", csv);
-  WriteText(out_dir + "/quantization_error.json", doc.dump(2) + "\n");
+  io::WriteFileAtomically(out_dir + "/quantization_error.csv", csv);
+  io::WriteFileAtomically(out_dir + "/quantization_error.json",
+                          doc.dump(2) + "\n");
   fmt::print(
       "\nWrote {0}/quantization_error.csv and {0}/quantization_error.json\n",
       where);

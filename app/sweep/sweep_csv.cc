@@ -101,9 +101,7 @@ std::string SweepCsvText(const std::vector<VaryAxis>& axes,
 
 void WriteSweepCsv(const std::string& path, const std::vector<VaryAxis>& axes,
                    const std::vector<SweepRow>& rows) {
-  io::AtomicOutputFile file(path);
-  file.write(SweepCsvText(axes, rows));
-  file.commit();
+  io::WriteFileAtomically(path, SweepCsvText(axes, rows));
 }
 
 std::vector<std::vector<std::string>> ParseCsv(const std::string& text,
