@@ -29,6 +29,10 @@ int FuzzTraceManifest(const uint8_t* data, size_t size);  // ReadTrace, .yaml
 int FuzzTraceCsv(const uint8_t* data, size_t size);       // ReadTrace, .csv
 int FuzzTraceProfiler(const uint8_t* data, size_t size);  // ReadTrace, .json
 
+// ReadTrace on the bytes as a file with `extension`; every GEMM it returns
+// must have m, n, k >= 0 and batch, count >= 1 (fuzz/trace_fuzzing.cc).
+int FuzzTraceFile(const uint8_t* data, size_t size, std::string_view extension);
+
 // Writes the bytes to this process's scratch file with `extension` (".npy")
 // and returns its path: the readers take paths, and some decide by extension.
 std::string WriteFuzzFile(std::string_view bytes, std::string_view extension);
