@@ -16,11 +16,21 @@
 #include "io/safetensors.h"
 
 namespace gemmsim::app {
-namespace {
 
 std::string ShapeText(const std::vector<int64_t>& shape) {
   return fmt::format("[{}]", fmt::join(shape, ", "));
 }
+
+bool BroadcastsTo(const std::vector<int64_t>& from,
+                  const std::vector<int64_t>& to) {
+  if (from.size() > to.size()) return false;
+  const size_t offset = to.size() - from.size();
+  for (size_t d = 0; d < from.size(); ++d)
+    if (from[d] != 1 && from[d] != to[d + offset]) return false;
+  return true;
+}
+
+namespace {
 
 int64_t Product(std::span<const int64_t> dims) {
   int64_t p = 1;
@@ -53,16 +63,6 @@ std::vector<int64_t> BroadcastIndex(const std::vector<int64_t>& from,
     }
   }
   return out;
-}
-
-// Whether `from` broadcasts to `to` without changing `to`.
-bool BroadcastsTo(const std::vector<int64_t>& from,
-                  const std::vector<int64_t>& to) {
-  if (from.size() > to.size()) return false;
-  const size_t offset = to.size() - from.size();
-  for (size_t d = 0; d < from.size(); ++d)
-    if (from[d] != 1 && from[d] != to[d + offset]) return false;
-  return true;
 }
 
 bool IsUnsigned(io::DType t) {

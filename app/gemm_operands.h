@@ -19,6 +19,13 @@ struct OperandTensor {
   io::Tensor tensor;
 };
 
+// "[2, 3, 4]", for messages.
+std::string ShapeText(const std::vector<int64_t>& shape);
+
+// Whether `from` broadcasts to `to` without changing `to` (NumPy rules).
+bool BroadcastsTo(const std::vector<int64_t>& from,
+                  const std::vector<int64_t>& to);
+
 // Throws InputError (exit 3) for an unreadable file or a missing tensor.
 OperandTensor ReadOperand(const std::string& spec);
 

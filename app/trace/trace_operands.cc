@@ -13,10 +13,6 @@
 namespace gemmsim::app {
 namespace {
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  return fmt::format("[{}]", fmt::join(shape, ", "));
-}
-
 // The file name the way ReadOperand takes it.
 std::string OperandSpec(const TensorRef& ref) {
   return ref.tensor.empty() ? ref.file : ref.file + ":" + ref.tensor;
@@ -54,16 +50,6 @@ OperandTensor ReadRef(const TensorRef& ref) {
     TransposeLastTwo(&t.tensor);
   }
   return t;
-}
-
-// Whether `from` broadcasts to `to` without changing `to` (NumPy rules).
-bool BroadcastsTo(const std::vector<int64_t>& from,
-                  const std::vector<int64_t>& to) {
-  if (from.size() > to.size()) return false;
-  const size_t offset = to.size() - from.size();
-  for (size_t d = 0; d < from.size(); ++d)
-    if (from[d] != 1 && from[d] != to[d + offset]) return false;
-  return true;
 }
 
 // `what` is "A", "B", ...; `wanted` says the shapes accepted.
