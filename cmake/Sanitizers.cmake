@@ -5,7 +5,9 @@
 # test that hits it fails instead of printing a warning and passing.
 # GEMMSIM_FUZZ=ON (clang only) builds the libFuzzer targets under fuzz/:
 # every library gets -fsanitize=fuzzer-no-link for coverage, the fuzz
-# executables link the libFuzzer main.
+# executables link the libFuzzer main. scripts/test turns both on in one
+# clang build (build-asan/): the coverage instrumentation costs the tests
+# little, and one build instead of two keeps CI's time down.
 #
 # Included once, before any target (include_guard: the top-level
 # CMakeLists and -DCMAKE_PROJECT_INCLUDE may both pull it in).

@@ -2,6 +2,7 @@
 // differ only in the extension ReadTrace dispatches on.
 #include "app/trace/trace.h"
 #include "fuzz/fuzz_target.h"
+#include "io/utf8.h"
 
 namespace gemmsim::fuzz {
 
@@ -16,6 +17,9 @@ int FuzzTraceFile(const uint8_t* data, size_t size,
               "ReadTrace: negative dimension");
       Require(gemm.batch >= 1 && gemm.count >= 1,
               "ReadTrace: batch or count below 1");
+      // Names go into JSON reports; the readers promise UTF-8 (io/utf8.h).
+      Require(!io::FirstInvalidUtf8(gemm.name).has_value(),
+              "ReadTrace: a GEMM name that is not UTF-8");
       app::ShapeOf(gemm);
     }
   });

@@ -14,6 +14,7 @@
 #include "app/trace/trace.h"
 #include "datapaths/error.h"
 #include "io/atomic_file.h"
+#include "io/utf8.h"
 #include "models/cost/cost_model.h"
 
 namespace gemmsim::app {
@@ -118,7 +119,7 @@ void RunEstimate(const EstimateArgs& args) {
     j["gemms"] = std::move(list);
     j["total"] = {{"throughput", CostJson(t.total)}};
     report.emplace(args.json);
-    report->write(j.dump(2) + "\n");
+    report->write(io::ReportJson(j) + "\n");
   }
   std::string out = fmt::format(
       "machine {}\n{:<24} {:>6} {:>14} {:>12} {:>9} "

@@ -8,6 +8,7 @@
 #include "app/commands/commands.h"
 #include "app/report_json.h"
 #include "datapaths/formats/format.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -80,7 +81,7 @@ void AddFormatsCommand(CLI::App& app) {
       list.push_back(FormatJson(FormatByName(name)));
     nlohmann::json doc = JsonHeader();
     doc["formats"] = list;
-    std::cout << doc.dump(2) << "\n";
+    std::cout << io::ReportJson(doc) << "\n";
   });
 }
 

@@ -26,6 +26,7 @@
 #include "datapaths/reference/exact_dot.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -142,7 +143,7 @@ void RunGemm(const GemmArgs& args) {
                     {"exact", exact_seconds},
                     {"total", Seconds(start)}};
     report.emplace(args.json);
-    report->write(j.dump(2) + "\n");
+    report->write(io::ReportJson(j) + "\n");
   }
   io::write_npy(args.out, d_tensor);
   if (report) report->commit();

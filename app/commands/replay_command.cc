@@ -17,6 +17,7 @@
 #include "app/trace/trace.h"
 #include "datapaths/error.h"
 #include "io/atomic_file.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -56,7 +57,7 @@ void RunReplayCommand(const ReplayArgs& args) {
   std::optional<io::AtomicOutputFile> json, csv;
   if (!args.json.empty()) {
     json.emplace(args.json);
-    json->write(ReplayJson(context).dump(2) + "\n");
+    json->write(io::ReportJson(ReplayJson(context)) + "\n");
   }
   if (!args.csv.empty()) {
     csv.emplace(args.csv);

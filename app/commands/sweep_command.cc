@@ -25,6 +25,7 @@
 #include "app/trace/trace.h"
 #include "datapaths/error.h"
 #include "io/atomic_file.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -165,7 +166,8 @@ void RunSweep(const SweepArgs& args) {
   if (!args.plot.empty())
     io::WriteFileAtomically(args.plot, RenderSvgPlot(SweepPlot(r)));
   if (!args.json.empty())
-    io::WriteFileAtomically(args.json, SweepJson(r, numerics).dump(2) + "\n");
+    io::WriteFileAtomically(args.json,
+                            io::ReportJson(SweepJson(r, numerics)) + "\n");
   fmt::print("{}", SweepTable(r, has_observed));
   if (r.budget) fmt::print("{}", BudgetLine(r, numerics));
   std::fflush(stdout);

@@ -27,6 +27,7 @@
 #include "app/validate/validate_report.h"
 #include "datapaths/error.h"
 #include "io/atomic_file.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -196,7 +197,7 @@ void RunValidate(const ValidateArgs& a) {
           fmt::format("{} observed outputs differ from the model", mismatches);
   }
   if (!a.json.empty()) {
-    io::WriteFileAtomically(a.json, report.dump(2) + "\n");
+    io::WriteFileAtomically(a.json, io::ReportJson(report) + "\n");
   }
   if (!failure.empty()) throw Error(ExitCode::kCheckFailed, failure);
 }

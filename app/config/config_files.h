@@ -38,13 +38,10 @@ std::string PresetDir(const std::string& kind);
 // 1 MiB bounds what a wrong or hostile file costs (at most ~2 s, ~250 MB).
 inline constexpr int64_t kMaxConfigYamlBytes = int64_t{1} << 20;
 
-// Parses the one YAML document in `path`. Throws InputError when the file
-// cannot be read and ConfigError ("FILE: line L, column C: ...") when it is
-// not YAML, holds more than one document, is larger than `max_bytes` or is
-// nested deeper than yaml-cpp's depth limit (its parser recurses; the limit
-// keeps the stack safe). Aliases are not expanded: yaml-cpp shares the
-// anchored node, so an alias bomb costs only its text. An empty file gives a
-// null node.
+// Parses the one YAML document in `path` (ParseYamlDocument, with the path
+// as the source of messages). Throws InputError when the file cannot be
+// read and ConfigError when it is larger than `max_bytes` or is not one
+// valid YAML document. An empty file gives a null node.
 YAML::Node ReadYamlFile(const std::string& path,
                         int64_t max_bytes = kMaxConfigYamlBytes);
 

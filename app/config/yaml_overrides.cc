@@ -1,6 +1,8 @@
 #include "app/config/yaml_overrides.h"
 
+#include "app/config/yaml_text.h"
 #include "datapaths/error.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -42,6 +44,12 @@ YAML::Node ReplaceWithMap(YAML::Node map, const std::string& key) {
 }
 
 SetOverride ParseSetOverride(const std::string& text) {
+  // Checked before anything echoes it or yaml-cpp parses it (io/utf8.h).
+  if (const auto bad = io::FirstInvalidUtf8(text)) {
+    throw ConfigError("--set: column " + std::to_string(bad->column) +
+                      " of an override is not UTF-8 text; expected "
+                      "KEY=VALUE");
+  }
   const size_t eq = text.find('=');
   if (eq == std::string::npos)
     Bad(text, "expected KEY=VALUE (e.g. accumulate.block=16)");
@@ -60,11 +68,7 @@ SetOverride ParseSetOverride(const std::string& text) {
     if (dot == std::string::npos) break;
     begin = dot + 1;
   }
-  try {
-    o.value = YAML::Load(text.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    Bad(text, "the value is not valid YAML: " + e.msg);
-  }
+  o.value = ParseYamlDocument(text.substr(eq + 1), "--set '" + text + "'");
   return o;
 }
 

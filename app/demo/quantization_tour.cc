@@ -18,6 +18,7 @@
 #include "datapaths/reference/error_metrics.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -121,7 +122,7 @@ void RunQuantizationTour(const std::string& out_dir) {
   }
   io::WriteFileAtomically(out_dir + "/quantization_error.csv", csv);
   io::WriteFileAtomically(out_dir + "/quantization_error.json",
-                          doc.dump(2) + "\n");
+                          io::ReportJson(doc) + "\n");
   fmt::print(
       "\nWrote {0}/quantization_error.csv and {0}/quantization_error.json\n",
       where);

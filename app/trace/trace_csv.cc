@@ -8,6 +8,7 @@
 
 #include "app/trace/trace.h"
 #include "datapaths/error.h"
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -53,7 +54,15 @@ Trace ReadCsvTrace(const std::string& path) {
   std::string line;
   int64_t number = 0;
   while (std::getline(in, line)) {
-    if (++number == 1) continue;  // the header
+    ++number;
+    // Names end up in JSON reports, which must be UTF-8 (io/utf8.h).
+    if (const auto bad = io::FirstInvalidUtf8(line)) {
+      throw InputError(path,
+                       "line " + std::to_string(number) + ", column " +
+                           std::to_string(bad->column),
+                       "not UTF-8 text; expected a CSV trace");
+    }
+    if (number == 1) continue;  // the header
     const std::vector<std::string> f = SplitCsv(line);
     if (f.empty()) continue;
     TraceGemm g;

@@ -75,6 +75,9 @@ json Parse(const std::string& path) {
     throw InputError(path, TextPlace(text, e.byte == 0 ? 0 : e.byte - 1),
                      "not valid JSON (expected a Chrome trace from "
                      "torch.profiler's export_chrome_trace)");
+  } catch (const json::exception& e) {
+    // A number too large for a double (out_of_range 406): no place given.
+    throw InputError(path, "", std::string("not valid JSON: ") + e.what());
   }
 }
 
@@ -89,7 +92,10 @@ std::vector<Event> GemmEvents(const json& events) {
   std::vector<Event> out;
   for (size_t i = 0; i < events.size(); ++i) {
     const json& e = events[i];
-    if (!e.is_object() || e.value("ph", "") != "X") continue;
+    if (!e.is_object()) continue;
+    // Compared as JSON: "ph" may hold anything (value() would throw).
+    const auto phase = e.find("ph");
+    if (phase == e.end() || *phase != "X") continue;
     const auto name = e.find("name");
     if (name == e.end() || !name->is_string()) continue;
     const std::string op = name->get<std::string>();
@@ -140,12 +146,6 @@ std::string Dtype(const std::string& torch_type) {
   };
   const auto it = kTypes.find(torch_type);
   return it == kTypes.end() ? "" : it->second;
-}
-
-int64_t Product(const std::vector<int64_t>& dims, size_t from, size_t to) {
-  int64_t p = 1;
-  for (size_t i = from; i < to; ++i) p *= dims[i];
-  return p;
 }
 
 class EventReader {
@@ -220,6 +220,22 @@ class EventReader {
     return (*args)["Input Dims"];
   }
 
+  // a * b; dimensions come from the file, so a product past int64 is an
+  // input error, not an overflow.
+  int64_t Times(int64_t a, int64_t b) const {
+    int64_t product = 0;
+    if (__builtin_mul_overflow(a, b, &product))
+      Fail("the operand shapes' product does not fit in 64 bits");
+    return product;
+  }
+
+  int64_t Product(const std::vector<int64_t>& dims, size_t from,
+                  size_t to) const {
+    int64_t p = 1;
+    for (size_t i = from; i < to; ++i) p = Times(p, dims[i]);
+    return p;
+  }
+
   [[noreturn]] void Mismatch(const std::vector<int64_t>& a,
                              const std::vector<int64_t>& b,
                              const std::string& expected) const {
@@ -248,7 +264,7 @@ class EventReader {
     g->n = b.back();
     g->m = a[a.size() - 2];
     if (b.size() == 2) {
-      g->m *= Product(a, 0, a.size() - 2);
+      g->m = Times(g->m, Product(a, 0, a.size() - 2));
       return;
     }
     // Broadcast the batch dims.
@@ -258,7 +274,7 @@ class EventReader {
       const int64_t db = d + nb >= nd ? b[d + nb - nd] : 1;
       if (da != db && da != 1 && db != 1)
         Mismatch(a0, b0, "batch dimensions that broadcast");
-      g->batch *= std::max(da, db);
+      g->batch = Times(g->batch, std::max(da, db));
     }
   }
 

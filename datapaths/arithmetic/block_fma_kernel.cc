@@ -37,6 +37,7 @@ struct Packed {
   bool negative;
 };
 
+// x must be finite (callers send Inf and NaN to the generic path).
 Packed Pack(double x, int emin, int mantissa_bits) {
   Packed q{0, 0, std::signbit(x)};
   if (x == 0) return q;
@@ -172,6 +173,7 @@ double ScalarElement(const GemmProblem& p, const Numerics& n,
   for (int64_t kk = 0; kk < p.k && finite; ++kk) {
     const double x = p.a.values[i * p.k + kk], y = p.b.values[kk * p.n + j];
     finite = std::isfinite(x) && std::isfinite(y);
+    if (!finite) break;  // Pack converts to an integer: finite values only
     a[kk] = Pack(x, p.a.emin, q.ma);
     b[kk] = Pack(y, p.b.emin, q.mb);
   }
@@ -302,9 +304,12 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
   // passes over it. Padding and non-finite inputs are zeros (elements with
   // non-finite inputs take the scalar path, which resolves Inf and NaN).
   // The buffers are small and reused: fresh pages cost a fault each.
+  // Both are capped by the problem: a small GEMM (a capture is 16x8x4)
+  // would otherwise allocate and fault in 256 KB of B panels per call.
   const int64_t block = n.accumulate.block;
-  const int64_t kc_max = block * std::max<int64_t>(1, 256 / block);
-  const int64_t group = std::max<int64_t>(1, 256 / W);
+  const int64_t kc_max = std::min(block * std::max<int64_t>(1, 256 / block),
+                                  block * ((p.k + block - 1) / block));
+  const int64_t group = std::min(std::max<int64_t>(1, 256 / W), panels);
   const size_t a_size = static_cast<size_t>(tiles * kc_max * R);
   const size_t b_size = static_cast<size_t>(group * kc_max * W);
   const std::unique_ptr<float[]> a_val(new float[a_size]);

@@ -1,6 +1,7 @@
 // The bad-input corpus (cases.yaml) through the real gemmsim binary: every
 // case's exit code, message, absent outputs and output values. Files too
-// big or too odd to check in are generated here into {gen}.
+// big or too odd to check in are generated here into {gen}; {not_utf8} is
+// a byte that cannot appear in UTF-8 (cases.yaml itself must be UTF-8).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,6 +95,12 @@ void GenerateFiles(const std::string& gen) {
   std::string big = "name: big\n";
   while (big.size() <= (1 << 20)) big += "# padding padding padding\n";
   WriteBytes(gen + "/big.yaml", big);
+  // The manifest fuzzer's first finding: yaml-cpp 0.7 looped forever on it.
+  WriteBytes(gen + "/not_utf8.yaml", ",\xFFg\xFF\xFF\xFF\xFFg\x9A");
+  // The manifest fuzzer's second: a ',' that cannot start a value made
+  // yaml-cpp 0.7's LoadAll loop forever, allocating.
+  WriteBytes(gen + "/leading_comma.yaml", ",,,,%a2ur: r: re!d}\n");
+  WriteBytes(gen + "/not_utf8.csv", "layer,M,N,K\nqkv\xC0\xAF,8,8,8\n");
 }
 
 void Substitute(std::string* text, const std::string& key,
@@ -152,6 +159,7 @@ TEST_CASE("the bad-input corpus gives the expected exit codes and outputs") {
       Substitute(&text, "{tmp}", tmp.path());
       Substitute(&text, "{readonly}", readonly);
       Substitute(&text, "{deep_override}", deep_override);
+      Substitute(&text, "{not_utf8}", "\xFF");
       return text;
     };
     std::vector<std::string> args;
@@ -173,6 +181,6 @@ TEST_CASE("the bad-input corpus gives the expected exit codes and outputs") {
       CheckValues(c["values"], expand(c["values"]["file"].as<std::string>()));
     ++ran;
   }
-  CHECK(ran == 43);
+  CHECK(ran == 51);
   ::chmod(readonly_dir.path().c_str(), 0755);
 }

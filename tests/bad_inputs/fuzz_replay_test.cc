@@ -28,12 +28,12 @@ struct Replay {
 
 const Replay kReplays[] = {
     {"npy", gemmsim::fuzz::FuzzNpy, 12, 0},
-    {"safetensors", gemmsim::fuzz::FuzzSafetensors, 6, 2},
-    {"numerics", gemmsim::fuzz::FuzzNumerics, 8, 0},
-    {"machine", gemmsim::fuzz::FuzzMachine, 7, 0},
-    {"manifest", gemmsim::fuzz::FuzzTraceManifest, 4, 0},
-    {"csv", gemmsim::fuzz::FuzzTraceCsv, 4, 0},
-    {"profiler", gemmsim::fuzz::FuzzTraceProfiler, 3, 0},
+    {"safetensors", gemmsim::fuzz::FuzzSafetensors, 6, 3},
+    {"numerics", gemmsim::fuzz::FuzzNumerics, 8, 4},
+    {"machine", gemmsim::fuzz::FuzzMachine, 7, 3},
+    {"manifest", gemmsim::fuzz::FuzzTraceManifest, 4, 2},
+    {"csv", gemmsim::fuzz::FuzzTraceCsv, 4, 1},
+    {"profiler", gemmsim::fuzz::FuzzTraceProfiler, 3, 2},
 };
 
 std::vector<fs::path> FilesIn(const fs::path& dir) {

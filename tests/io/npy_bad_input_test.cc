@@ -210,9 +210,11 @@ TEST_CASE("read_npy rejects garbage dict syntax with the byte offset") {
 TEST_CASE("read_npy rejects paths that are not readable files") {
   testing::TempDir dir;
   int ran = 0;
-  for (auto [path, expected] :
+  for (const auto& entry :
        {std::pair{dir.file("missing.npy"), "cannot open: No such file"},
         std::pair{dir.file(""), "expected a regular file"}}) {
+    const std::string& path = entry.first;  // a lambda captures it below
+    const char* expected = entry.second;
     CAPTURE(path);
     std::string message = input_error_of([&] { read_npy(path); });
     CHECK(contains(message, path));

@@ -57,7 +57,11 @@ TEST_CASE("write_safetensors then read back every dtype") {
   int ran = 0;
   std::map<std::string, Tensor> all = read_safetensors_all(path);
   CHECK(all.size() == tensors.size());
-  for (const auto& [name, tensor] : tensors) {
+  // Not a structured binding: CAPTURE's lambda cannot capture one before
+  // clang 16, and the sanitizer build uses clang.
+  for (const auto& entry : tensors) {
+    const std::string& name = entry.first;
+    const Tensor& tensor = entry.second;
     CAPTURE(name);
     Tensor one = read_safetensors(path, name);
     CHECK(one.dtype == tensor.dtype);

@@ -18,7 +18,8 @@ TEST_CASE("accumulator bits: sign + exponent + mantissa, integer width") {
       {"fp32", 32},  {"tf32", 19},  {"bf16", 16},  {"e8m7", 16},
       {"e8m10", 19}, {"e5m10", 16}, {"int16", 16}, {"int32", 32}};
   int checked = 0;
-  for (const auto& [name, bits] : cases) {
+  for (const auto& [name_, bits] : cases) {
+    const char* name = name_;  // CAPTURE cannot capture a binding (clang 14)
     AccumulateSpec spec;
     spec.format = FormatByName(name);
     CAPTURE(name);
