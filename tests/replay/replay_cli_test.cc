@@ -5,25 +5,18 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sstream>
 
-#include "app/tensor_values.h"
 #include "io/npy.h"
 #include "tests/cli/run_gemmsim.h"
+#include "tests/replay/random_tensor.h"
 
 namespace gemmsim::testing {
 namespace {
 
 void WriteRandomNpy(const std::string& path, std::vector<int64_t> shape,
                     uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  std::vector<double> v(static_cast<size_t>(count));
-  for (double& x : v)
-    x = static_cast<float>(static_cast<double>(rng() >> 11) * 0x1p-53 - 0.3);
-  io::write_npy(path, app::FloatTensor(shape, v, true));
+  io::write_npy(path, RandomFloatTensor(shape, -0.3, seed));
 }
 
 const char* kManifest = R"(name: replay-test

@@ -12,6 +12,7 @@
 #include "app/replay/element_errors.h"
 #include "app/tensor_values.h"
 #include "app/trace/evaluate.h"
+#include "tests/replay/random_tensor.h"
 
 namespace gemmsim::app {
 namespace {
@@ -19,13 +20,7 @@ namespace {
 // Values in [lo, lo + 1), float32, from a fixed generator.
 OperandTensor Random(const std::string& name, std::vector<int64_t> shape,
                      double lo, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  std::vector<double> v(static_cast<size_t>(count));
-  for (double& x : v)
-    x = static_cast<float>(lo + static_cast<double>(rng() >> 11) * 0x1p-53);
-  return {name, FloatTensor(shape, v, true)};
+  return {name, testing::RandomFloatTensor(shape, lo, seed)};
 }
 
 struct FullRun {

@@ -10,26 +10,20 @@
 
 #include <bit>
 #include <cstring>
-#include <random>
 
 #include "app/config/numerics_file.h"
 #include "app/tensor_values.h"
 #include "app/trace/element_sample.h"
 #include "app/trace/evaluate.h"
 #include "app/trace/trace_operands.h"
+#include "tests/replay/random_tensor.h"
 
 namespace gemmsim::app {
 namespace {
 
 OperandTensor Random(const std::string& name, std::vector<int64_t> shape,
                      uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  std::vector<double> v(static_cast<size_t>(count));
-  for (double& x : v)
-    x = static_cast<float>(static_cast<double>(rng() >> 11) * 0x1p-53 - 0.5);
-  return {name, FloatTensor(shape, v, true)};
+  return {name, testing::RandomFloatTensor(shape, -0.5, seed)};
 }
 
 float At(const OperandTensor& t, int64_t i) {
