@@ -189,10 +189,7 @@ void AddGemmCommand(CLI::App& app) {
   gemm->add_flag("--error", args->error,
                  "Also compute the exact result and print D's error against "
                  "it (--json implies it)");
-  gemm->add_option("--threads", args->threads,
-                   "Threads (default 0: every core); results do not depend on "
-                   "it")
-      ->capture_default_str();
+  AddThreadsOption(gemm, &args->threads);
   gemm->callback([args] { RunGemm(*args); });
 }
 

@@ -1,5 +1,6 @@
 #include "app/commands/options.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
 #include <thread>
@@ -31,6 +32,14 @@ Overflow ParseOverflowOption(const std::string& value) {
   if (!parsed)
     throw ConfigError("--overflow '" + value + "': expected ieee or saturate");
   return *parsed;
+}
+
+void AddThreadsOption(CLI::App* command, int* threads) {
+  command
+      ->add_option("--threads", *threads,
+                   "Threads (default 0: every core); results do not depend on "
+                   "it")
+      ->capture_default_str();
 }
 
 int ResolveThreadsOption(int requested) {

@@ -108,10 +108,7 @@ void AddReplayCommand(CLI::App& app) {
   cmd->add_option("--seed", args->seed,
                   "Seed of synthetic operands and of sampling")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads,
-                  "Threads (default 0: every core); results do not depend on "
-                  "it")
-      ->capture_default_str();
+  AddThreadsOption(cmd, &args->threads);
   cmd->callback([args] { RunReplayCommand(*args); });
 }
 

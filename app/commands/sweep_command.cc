@@ -224,10 +224,7 @@ void AddSweepCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of the synthetic operands")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads,
-                  "Threads (default 0: every core); results do not depend on "
-                  "it")
-      ->capture_default_str();
+  AddThreadsOption(cmd, &args->threads);
   cmd->add_option("--json", args->json,
                   "Write a JSON report: vary, every point's accumulator and "
                   "metrics, the budget's answer");

@@ -225,10 +225,7 @@ void AddValidateCommand(CLI::App& app) {
   cmd->add_option("--json", args->json, "Write a JSON report");
   cmd->add_option("--show", args->show, "Mismatches shown in bits per GEMM")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads,
-                  "Threads (default 0: every core); results do not depend on "
-                  "it")
-      ->capture_default_str();
+  AddThreadsOption(cmd, &args->threads);
   cmd->add_flag("--search", args->search,
                 "Search block size, alignment bits, roundings, accumulator "
                 "width and where c enters for the model that best explains "
