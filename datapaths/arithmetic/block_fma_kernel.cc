@@ -168,16 +168,18 @@ double ScalarAccumulate(const Packed* a, const Packed* b, double c,
 // (for the few elements the vectorized path leaves).
 double ScalarElement(const GemmProblem& p, const Numerics& n,
                      const BlockFmaParams& q, int64_t i, int64_t j) {
+  // Inf and NaN go to the generic path before Pack, which converts to an
+  // integer and takes finite values only.
+  if (p.c && !std::isfinite(p.c[i * p.n + j]))
+    return GenericElement(p, n, i, j);
   std::vector<Packed> a(static_cast<size_t>(p.k)), b(static_cast<size_t>(p.k));
-  bool finite = !p.c || std::isfinite(p.c[i * p.n + j]);
-  for (int64_t kk = 0; kk < p.k && finite; ++kk) {
+  for (int64_t kk = 0; kk < p.k; ++kk) {
     const double x = p.a.values[i * p.k + kk], y = p.b.values[kk * p.n + j];
-    finite = std::isfinite(x) && std::isfinite(y);
-    if (!finite) break;  // Pack converts to an integer: finite values only
+    if (!std::isfinite(x) || !std::isfinite(y))
+      return GenericElement(p, n, i, j);
     a[kk] = Pack(x, p.a.emin, q.ma);
     b[kk] = Pack(y, p.b.emin, q.mb);
   }
-  if (!finite) return GenericElement(p, n, i, j);
   const double acc = ScalarAccumulate(a.data(), b.data(),
                                       p.c ? p.c[i * p.n + j] : 0.0, p, n, q);
   return std::isfinite(acc) ? ToOutput(acc, p, n.output)
