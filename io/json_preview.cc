@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,14 @@ std::string JsonPreview(const nlohmann::json& value, size_t max_chars) {
       value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > max_chars) text = text.substr(0, max_chars - 3) + "...";
   return text;
+}
+
+std::string JsonErrorText(const nlohmann::json::exception& e) {
+  std::string_view text = e.what();
+  const size_t close = text.find("] ");
+  if (text.starts_with("[json.exception") && close != std::string_view::npos)
+    text.remove_prefix(close + 2);
+  return std::string(text);
 }
 
 }  // namespace gemmsim::io

@@ -130,17 +130,6 @@ class EntryChecker {
   const std::string& name_;
 };
 
-// nlohmann's what() starts with "[json.exception.parse_error.101] "; the
-// user needs only the rest.
-std::string without_exception_id(const char* what) {
-  std::string_view text = what;
-  size_t close = text.find("] ");
-  if (text.starts_with("[json.exception") && close != std::string_view::npos) {
-    text.remove_prefix(close + 2);
-  }
-  return std::string(text);
-}
-
 }  // namespace
 
 std::string_view safetensors_dtype_name(DType dtype) {
@@ -195,15 +184,13 @@ SafetensorsIndex read_safetensors_index(const InputFile& file) {
   } catch (const json::parse_error& e) {
     // e.byte counts from 1 within the JSON text, which starts at byte 8.
     int64_t at = 8 + static_cast<int64_t>(e.byte) - (e.byte > 0 ? 1 : 0);
-    throw InputError(
-        path, fmt::format("byte {}", at),
-        "expected a JSON header: " + without_exception_id(e.what()));
+    throw InputError(path, fmt::format("byte {}", at),
+                     "expected a JSON header: " + JsonErrorText(e));
   } catch (const json::exception& e) {
     // A number too large for a double (out_of_range 406, found by the
     // fuzzer); nlohmann gives no place for it.
-    throw InputError(
-        path, "header",
-        "expected a JSON header: " + without_exception_id(e.what()));
+    throw InputError(path, "header",
+                     "expected a JSON header: " + JsonErrorText(e));
   }
   if (!header.is_object()) {
     throw InputError(

@@ -21,6 +21,7 @@
 
 #include "app/trace/trace.h"
 #include "datapaths/error.h"
+#include "io/json_preview.h"
 
 namespace gemmsim::app {
 namespace {
@@ -77,7 +78,7 @@ json Parse(const std::string& path) {
                      "torch.profiler's export_chrome_trace)");
   } catch (const json::exception& e) {
     // A number too large for a double (out_of_range 406): no place given.
-    throw InputError(path, "", std::string("not valid JSON: ") + e.what());
+    throw InputError(path, "", "not valid JSON: " + io::JsonErrorText(e));
   }
 }
 
