@@ -70,10 +70,11 @@ nlohmann::json ErrorJson(const reference::ErrorMetrics& m,
   return {{"reference", "exact result of the quantized operands"},
           {"elements", m.count},
           {"measured", m.measured},
-          {"max_abs_error", m.max_abs_error},
-          {"max_rel_error", m.max_rel_error},
-          {"rel_fro_error", m.rel_fro_error},
-          {"mean_ulp_error", m.mean_ulp_error},
+          {"unbounded", m.unbounded},
+          {"max_abs_error", JsonNumber(m.max_abs_error)},
+          {"max_rel_error", JsonNumber(m.max_rel_error)},
+          {"rel_fro_error", JsonNumber(m.rel_fro_error)},
+          {"mean_ulp_error", JsonNumber(m.mean_ulp_error)},
           {"exact_match_fraction", m.exact_match_fraction()},
           {"exact_matches", m.exact_matches},
           {"nan_count", m.nan_count},
@@ -161,6 +162,13 @@ void RunGemm(const GemmArgs& args) {
       m.nan_count || m.inf_count
           ? fmt::format(" ({} NaN, {} Inf)", m.nan_count, m.inf_count)
           : "");
+  if (error.overflow_count) {
+    fmt::print(
+        "{} of {} outputs are NaN or Inf where the exact result is finite "
+        "(the accumulator or output format overflowed): the error is "
+        "unbounded\n",
+        error.overflow_count, m.count);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "datapaths/error.h"
 #include "datapaths/reference/error_metrics.h"
@@ -31,6 +32,7 @@ void ElementErrors::Add(std::span<const double> d,
     match.Add(Matches(di, ei), 1);
     if (!observed.empty()) seen.Add(Matches(di, observed[i]), 1);
     if (!std::isfinite(di) || !std::isfinite(ei)) {
+      unbounded_ += reference::UnboundedError(di, ei);
       // Counted, not measured (as CompareToExact): x = 0 keeps them out.
       fro.Add(0, 0);
       ulp.Add(0, 0);
@@ -92,7 +94,14 @@ SampledError ElementErrors::Estimate() const {
   e.max_rel_error_seen = max_rel_;
   e.nan_count = nan_count_;
   e.inf_count = inf_count_;
+  if (unbounded_) MakeUnbounded(e);
   return e;
+}
+
+void MakeUnbounded(SampledError& e) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  e.rel_fro_error = e.mean_ulp_error = {kInf, kInf, kInf};
+  e.max_abs_error_seen = e.max_rel_error_seen = kInf;
 }
 
 SampledError EstimateSampledError(const ElementSample& sample,
@@ -116,6 +125,7 @@ SampledError EstimateSampledError(const ElementSample& sample,
   }
   e.max_abs_error_seen = m.max_abs_error;
   e.max_rel_error_seen = m.max_rel_error;
+  if (m.unbounded) MakeUnbounded(e);
   return e;
 }
 

@@ -29,7 +29,9 @@ class ElementErrors {
            const Format& output_format);
   // Point estimates are the ratios over all strata; intervals as
   // StratifiedRatio gives them. Maxima and NaN/Inf counts are over the
-  // elements seen.
+  // elements seen. One element seen with an unbounded error (an overflow:
+  // reference::UnboundedError) makes every error estimate and its interval
+  // +Inf: the full run's metrics are then Inf for certain.
   SampledError Estimate() const;
   int64_t overflow_count() const { return overflow_count_; }  // seen
   bool has_observed() const { return !observed_.empty(); }
@@ -41,9 +43,12 @@ class ElementErrors {
  private:
   StratifiedRatio fro_, ulp_, match_, observed_;
   int64_t samples_ = 0, elements_ = 0, nan_count_ = 0, inf_count_ = 0,
-          overflow_count_ = 0;
+          overflow_count_ = 0, unbounded_ = 0;
   double max_abs_ = 0, max_rel_ = 0;
 };
+
+// Every error estimate and interval +Inf (an unbounded error was seen).
+void MakeUnbounded(SampledError& e);
 
 // Intervals around given point estimates (rel_fro: sqrt of the interval of
 // its square; mean_ulp: normal, clamped at 0; fractions: Wilson), each

@@ -18,9 +18,9 @@ std::string Field(const std::string& s) {
   return q + "\"";
 }
 
-std::string Num(double v) {
-  return std::isfinite(v) ? fmt::format("{}", v) : "";
-}
+// A non-finite error is written as inf/nan (as the sweep CSV does): an
+// empty field would read as "not measured".
+std::string Num(double v) { return fmt::format("{}", v); }
 
 std::string Bounds(const Interval& i, bool sampled) {
   return sampled ? Num(i.estimate) + "," + Num(i.low) + "," + Num(i.high)

@@ -12,16 +12,12 @@ namespace gemmsim::app {
 namespace {
 
 // JSON has no infinity: an unbounded interval end is null.
-nlohmann::json Number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
 void PutInterval(nlohmann::json& j, const std::string& key, const Interval& i,
                  bool sampled) {
-  j[key] = Number(i.estimate);
+  j[key] = JsonNumber(i.estimate);
   if (!sampled) return;
-  j[key + "_low"] = Number(i.low);
-  j[key + "_high"] = Number(i.high);
+  j[key + "_low"] = JsonNumber(i.low);
+  j[key + "_high"] = JsonNumber(i.high);
 }
 
 nlohmann::json ErrorJson(const ErrorView& v) {
@@ -38,8 +34,8 @@ nlohmann::json ErrorJson(const ErrorView& v) {
         "sample only: the maxima are lower bounds",
         v.samples, v.elements);
   }
-  j["max_abs_error"] = Number(v.max_abs_error);
-  j["max_rel_error"] = Number(v.max_rel_error);
+  j["max_abs_error"] = JsonNumber(v.max_abs_error);
+  j["max_rel_error"] = JsonNumber(v.max_rel_error);
   if (v.sampled) j["max_is_lower_bound"] = true;
   PutInterval(j, "rel_fro_error", v.rel_fro_error, v.sampled);
   PutInterval(j, "mean_ulp_error", v.mean_ulp_error, v.sampled);

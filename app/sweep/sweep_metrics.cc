@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "datapaths/error.h"
 
@@ -72,6 +73,7 @@ void TraceErrorSum::Add(const GemmError& error, const std::vector<double>& d,
   m_.max_abs_error = std::max(m_.max_abs_error, e.max_abs_error);
   ulp_sum_ += e.mean_ulp_error * static_cast<double>(e.measured);
   measured_ += e.measured;
+  unbounded_ += e.unbounded;
   m_.elements += e.count;
   m_.nan_count += e.nan_count;
   m_.inf_count += e.inf_count;
@@ -87,6 +89,11 @@ PointMetrics TraceErrorSum::Result() const {
   const double reference = reference_.value();
   m.rel_fro_error = reference > 0 ? error_.value() / reference : 0;
   m.mean_ulp_error = measured_ ? ulp_sum_ / static_cast<double>(measured_) : 0;
+  if (unbounded_) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    m.rel_fro_error = m.max_rel_error = m.mean_ulp_error = m.max_abs_error =
+        kInf;
+  }
   if (observed_count_) {
     m.exact_match_fraction = static_cast<double>(observed_matches_) /
                              static_cast<double>(observed_count_);

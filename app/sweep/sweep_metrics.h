@@ -38,8 +38,9 @@ double MetricValue(const PointMetrics& m, SweepMetric metric);
 class TraceErrorSum {
  public:
   // `d` is the GEMM's emulated output, `exact` its exact result: the
-  // trace's rel_fro_error is computed from them (elements where either is
-  // not finite left out, as CompareToExact leaves them out).
+  // trace's rel_fro_error is computed from them over the elements where
+  // both are finite, as CompareToExact measures them; a GEMM with an
+  // unbounded error (an overflow) makes every error of the point +Inf.
   void Add(const GemmError& error, const std::vector<double>& d,
            const std::vector<double>& exact);
   PointMetrics Result() const;
@@ -54,7 +55,7 @@ class TraceErrorSum {
   Norm error_, reference_;
   PointMetrics m_;
   double ulp_sum_ = 0;
-  int64_t measured_ = 0;
+  int64_t measured_ = 0, unbounded_ = 0;
   int64_t observed_matches_ = 0, observed_count_ = 0;
 };
 

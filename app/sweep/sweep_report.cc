@@ -12,18 +12,13 @@
 namespace gemmsim::app {
 namespace {
 
-nlohmann::json Number(double v) {
-  // JSON has no NaN or Inf: they become null.
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
 nlohmann::json MetricsJson(const PointMetrics& m) {
-  return {{"rel_fro_error", Number(m.rel_fro_error)},
-          {"max_rel_error", Number(m.max_rel_error)},
-          {"mean_ulp_error", Number(m.mean_ulp_error)},
-          {"max_abs_error", Number(m.max_abs_error)},
+  return {{"rel_fro_error", JsonNumber(m.rel_fro_error)},
+          {"max_rel_error", JsonNumber(m.max_rel_error)},
+          {"mean_ulp_error", JsonNumber(m.mean_ulp_error)},
+          {"max_abs_error", JsonNumber(m.max_abs_error)},
           {"exact_match_fraction", m.exact_match_fraction
-                                       ? Number(*m.exact_match_fraction)
+                                       ? JsonNumber(*m.exact_match_fraction)
                                        : nlohmann::json(nullptr)},
           {"nan_count", m.nan_count},
           {"inf_count", m.inf_count},
@@ -169,7 +164,8 @@ nlohmann::json SweepJson(const SweepResult& r, const SweepNumerics& numerics) {
       j["budget"]["label"] = PointLabel(r.axes, r.points[p]);
       j["budget"]["accumulator"] = AccumulatorName(numerics, p);
       j["budget"]["accumulator_bits"] = r.accumulator_bits[p];
-      j["budget"]["error"] = Number(MetricValue(r.rows[p].metrics, r.metric));
+      j["budget"]["error"] =
+          JsonNumber(MetricValue(r.rows[p].metrics, r.metric));
     }
   }
   return j;

@@ -195,9 +195,14 @@ double DotProduct(std::span<const Factor> a, std::span<const Factor> b,
       if (!std::isfinite(acc)) break;
     }
     if (spec.promote) {
-      wide = run.AddToWide(wide, acc);
+      // A Term cannot hold Inf, so an overflowed chunk or wide sum is added
+      // as IEEE does: Inf stays Inf, and Infs of both signs make NaN (a
+      // later chunk can overflow the other way, so only NaN ends the loop).
+      wide = std::isfinite(acc) && std::isfinite(wide)
+                 ? run.AddToWide(wide, acc)
+                 : wide + acc;
       acc = 0.0;
-      if (!std::isfinite(wide)) break;
+      if (std::isnan(wide)) break;
     } else if (!std::isfinite(acc)) {
       break;
     }

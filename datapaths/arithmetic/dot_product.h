@@ -29,7 +29,9 @@ struct DotContext {
 // acc = AddTerms({sum}, acc) with exact alignment and after_block_rounding.
 // Inf and NaN inputs are resolved first, as IEEE arithmetic would: a NaN,
 // 0 * Inf, or Infs of both signs give NaN; otherwise an Inf gives that Inf.
-// An accumulator that overflows to Inf (in any addition) stays Inf.
+// An accumulator that overflows to Inf (in any addition) stays Inf; under
+// promote an overflowed chunk makes the wide sum Inf as IEEE addition does
+// (chunks overflowing with both signs make NaN).
 double DotProduct(std::span<const Factor> a, std::span<const Factor> b,
                   double c, const Numerics& numerics,
                   const DotContext& context = {});

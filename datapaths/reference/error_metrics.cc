@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "datapaths/error.h"
 
@@ -14,6 +15,11 @@ double UlpAt(const Format& f, double x) {
   const int exponent =
       (a == 0 || !std::isfinite(a)) ? f.min_normal_exponent() : std::ilogb(a);
   return std::ldexp(1.0, std::max(exponent, f.min_normal_exponent()) - m);
+}
+
+bool UnboundedError(double computed, double exact) {
+  if (std::isfinite(computed) && std::isfinite(exact)) return false;
+  return !(computed == exact || (std::isnan(computed) && std::isnan(exact)));
 }
 
 ErrorMetrics CompareToExact(std::span<const double> computed,
@@ -41,7 +47,10 @@ ErrorMetrics CompareToExact(std::span<const double> computed,
     if (std::isnan(d)) ++m.nan_count;
     if (std::isinf(d)) ++m.inf_count;
     if (d == e || (std::isnan(d) && std::isnan(e))) ++m.exact_matches;
-    if (!std::isfinite(d) || !std::isfinite(e)) continue;
+    if (!std::isfinite(d) || !std::isfinite(e)) {
+      m.unbounded += UnboundedError(d, e);
+      continue;
+    }
     ++m.measured;
     const double abs_error = std::fabs(d - e);
     m.max_abs_error = std::max(m.max_abs_error, abs_error);
@@ -55,6 +64,11 @@ ErrorMetrics CompareToExact(std::span<const double> computed,
   if (ref_scale > 0)
     m.rel_fro_error =
         (err_scale * std::sqrt(err_ssq)) / (ref_scale * std::sqrt(ref_ssq));
+  if (m.unbounded) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    m.max_abs_error = m.max_rel_error = m.rel_fro_error = m.mean_ulp_error =
+        kInf;
+  }
   return m;
 }
 

@@ -8,9 +8,12 @@
 #include <bit>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <string>
 
 #include "datapaths/arithmetic/dot_product.h"
+#include "datapaths/arithmetic/gemm.h"
 #include "datapaths/formats/codec.h"
 #include "datapaths/reference/rounding_reference.h"
 
@@ -69,12 +72,17 @@ class Reference {
             products = next;
           }
         }
+        // An accumulator that overflowed to Inf stays Inf (IEEE).
+        if (!std::isfinite(acc)) continue;
         products.push_back(Rational(acc));
         acc = Sum(products, s.rounding);
       }
       if (s.promote) {
-        wide = Round(wide_ref, Rational(wide) + Rational(acc),
-                     s.promote->rounding);
+        // The definition: wide <- round(wide + acc), with IEEE's Inf.
+        wide = std::isfinite(acc) && std::isfinite(wide)
+                   ? Round(wide_ref, Rational(wide) + Rational(acc),
+                           s.promote->rounding)
+                   : wide + acc;
         acc = 0;
       }
     }
@@ -110,11 +118,18 @@ TEST_CASE("DotProduct equals sums and roundings computed from definitions") {
       {"e6m5_b30_fn_nosub", 1, Rounding::kTowardZero, Order::kSequential, 5,
        "e6m9"},
       {"bf16", 16, Rounding::kNearestEven, Order::kPairwise, 32, "fp16"},
+      // e4m7 (max 255) overflows within a chunk on the scaled draws below;
+      // the chunk's Inf must reach the wide accumulator (issue 11).
+      {"e4m7", 1, Rounding::kNearestEven, Order::kSequential, 2, "fp16"},
+      {"e4m7", 1, Rounding::kNearestEven, Order::kSequential, 3, "fp16"},
+      {"e4m7", 2, Rounding::kTowardZero, Order::kSequential, 4, "fp16"},
   };
+  constexpr int kConfigs = 13;
+  static_assert(std::size(configs) == kConfigs);
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(0, 1);
   const Format e4m3 = FormatByName("e4m3fn");
-  int64_t checked = 0, mismatches = 0;
+  int64_t checked = 0, mismatches = 0, overflowed = 0;
   for (const Config& cfg : configs) {
     Numerics n;
     n.a.format = n.b.format = e4m3;
@@ -132,9 +147,11 @@ TEST_CASE("DotProduct equals sums and roundings computed from definitions") {
       const size_t k = 1 + trial % 40;
       std::vector<double> a(k), b(k);
       std::vector<Factor> fa, fb;
+      // The e4m7 configurations draw magnitudes that overflow it.
+      const double scale = cfg.acc == std::string("e4m7") ? 8 : 1;
       for (size_t i = 0; i < k; ++i) {
-        a[i] = RoundTo(e4m3, normal(rng) * 2, {});
-        b[i] = RoundTo(e4m3, normal(rng) / 2, {});
+        a[i] = RoundTo(e4m3, normal(rng) * 2 * scale, {});
+        b[i] = RoundTo(e4m3, normal(rng) / 2 * scale, {});
         fa.push_back(MakeFactor(a[i], e4m3.min_normal_exponent()));
         fb.push_back(MakeFactor(b[i], e4m3.min_normal_exponent()));
       }
@@ -145,14 +162,56 @@ TEST_CASE("DotProduct equals sums and roundings computed from definitions") {
                                          : std::bit_cast<uint64_t>(got) ==
                                                std::bit_cast<uint64_t>(want);
       if (!same && mismatches++ < 5)
-        MESSAGE(cfg.acc << " block " << cfg.block << " "
-                        << RoundingName(cfg.mode) << " trial " << trial
-                        << ": got " << got << " want " << want);
+        MESSAGE(std::string(cfg.acc)
+                << " block " << cfg.block << " " << RoundingName(cfg.mode)
+                << " trial " << trial << ": got " << got << " want " << want);
       ++checked;
+      overflowed += std::isinf(want);
     }
   }
   CHECK(mismatches == 0);
-  CHECK(checked == 10 * 300);
+  CHECK(checked == kConfigs * 300);
+  CHECK(overflowed > 100);  // the overflow cases were exercised
+}
+
+// Issue 11, finding 1: e4m3fn into e4m7 (max 255) with promotion to fp32.
+TEST_CASE("a chunk that overflows the narrow accumulator makes d Inf") {
+  Numerics n;
+  n.a.format = n.b.format = FormatByName("e4m3fn");
+  n.accumulate.format = FormatByName("e4m7");
+  n.output.format = FormatByName("fp32");
+  const int emin = n.a.format.min_normal_exponent();
+  auto dot = [&](int k, double b_value) {
+    std::vector<Factor> a(k, MakeFactor(1.0, emin)),
+        b(k, MakeFactor(b_value, emin));
+    return DotProduct(a, b, 0.0, n);
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(dot(4, 128) == inf);  // no promotion: 128 + 128 overflows
+  n.accumulate.promote = PromoteSpec{2, FormatByName("fp32"), {}};
+  CHECK(dot(4, 128) == inf);  // was 0: both overflowed chunks were dropped
+  n.accumulate.promote = PromoteSpec{3, FormatByName("fp32"), {}};
+  CHECK(dot(6, 96) == inf);  // was 0
+  CHECK(dot(2, 96) == 192);  // a chunk that fits is added
+  n.accumulate.promote = PromoteSpec{1, FormatByName("fp32"), {}};
+  CHECK(dot(6, 96) == 576);  // every chunk fits: the wide sum is exact
+
+  // The same through Gemm (its fast kernel hands such elements to
+  // DotProduct): A = ones(1, 4), B = 128 ones(4, 1), promote every 2.
+  n.accumulate.promote = PromoteSpec{2, FormatByName("fp32"), {}};
+  const std::vector<double> a(4, 1.0), b(4, 128.0);
+  GemmProblem p;
+  p.m = 1, p.n = 1, p.k = 4;
+  p.a = {a.data(), emin, nullptr};
+  p.b = {b.data(), emin, nullptr};
+  double d = 0;
+  Gemm(p, n, &d, 1);
+  CHECK(d == inf);
+  // Chunks overflowing with both signs: Inf + -Inf is NaN.
+  const std::vector<double> b2 = {128, 128, -128, -128};
+  p.b.values = b2.data();
+  Gemm(p, n, &d, 1);
+  CHECK(std::isnan(d));
 }
 
 TEST_CASE("integer accumulators wrap or saturate at every step") {

@@ -27,19 +27,56 @@ TEST_CASE("metrics of a hand-worked example") {
   CHECK(m.exact_match_fraction() == 0.5);
 }
 
-TEST_CASE("non-finite values are counted, not measured") {
+TEST_CASE("agreeing non-finite values are counted, not measured") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> exact = {1, nan, 2, 1e300};
+  const std::vector<double> exact = {1, nan, inf, 1e300};
   const std::vector<double> got = {1, nan, inf, 1e300};
   const ErrorMetrics m = CompareToExact(got, exact, FormatByName("fp32"));
   CHECK(m.count == 4);
   CHECK(m.measured == 2);
+  CHECK(m.unbounded == 0);
   CHECK(m.nan_count == 1);
   CHECK(m.inf_count == 1);
-  CHECK(m.exact_matches == 3);
+  CHECK(m.exact_matches == 4);
   CHECK(m.max_abs_error == 0);
   CHECK(m.rel_fro_error == 0);
+}
+
+// Issue 11, finding 2: an overflowed output used to be left out, so an
+// all-Inf result reported error 0.
+TEST_CASE(
+    "an output that is not finite where the exact one is makes every "
+    "error Inf") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const Format fp32 = FormatByName("fp32");
+  struct Case {
+    std::vector<double> got, exact;
+  };
+  const Case cases[] = {
+      {{inf, inf}, {512, 512}},  // all overflowed
+      {{1, -inf}, {1, 2}},       // one of two
+      {{nan}, {3}},              // NaN against a number
+      {{3}, {inf}},              // a number against Inf
+      {{inf}, {-inf}},           // Infs of opposite signs
+      {{nan}, {inf}},            // NaN against Inf
+  };
+  int checked = 0;
+  for (const Case& c : cases) {
+    const ErrorMetrics m = CompareToExact(c.got, c.exact, fp32);
+    CHECK(m.unbounded == 1 + (c.got.size() == 2 && c.got[0] == inf));
+    CHECK(m.rel_fro_error == inf);
+    CHECK(m.max_abs_error == inf);
+    CHECK(m.max_rel_error == inf);
+    CHECK(m.mean_ulp_error == inf);
+    ++checked;
+  }
+  CHECK(checked == 6);
+  CHECK(UnboundedError(inf, 1));
+  CHECK_FALSE(UnboundedError(inf, inf));
+  CHECK_FALSE(UnboundedError(nan, nan));
+  CHECK_FALSE(UnboundedError(1, 2));  // finite: a measured error
 }
 
 TEST_CASE("the Frobenius norm neither overflows nor underflows") {

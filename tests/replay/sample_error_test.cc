@@ -165,5 +165,30 @@ TEST_CASE("95% intervals cover the full-run values") {
   }
 }
 
+// Issue 11, finding 2: overflowed outputs left out of the sampled
+// estimates made a sample of all-Inf outputs report error 0.
+TEST_CASE("a sampled overflow makes every error estimate Inf") {
+  const std::vector<double> d = {1, INFINITY, 3}, exact = {1, 2, 3};
+  ElementErrors errors;
+  errors.Add(d, exact, {}, 1000, FormatByName("fp32"));
+  const SampledError e = errors.Estimate();
+  int checked = 0;
+  for (const Interval& i : {e.rel_fro_error, e.mean_ulp_error}) {
+    CHECK(i.estimate == INFINITY);
+    CHECK(i.low == INFINITY);
+    CHECK(i.high == INFINITY);
+    ++checked;
+  }
+  CHECK(checked == 2);
+  CHECK(e.max_abs_error_seen == INFINITY);
+  CHECK(e.max_rel_error_seen == INFINITY);
+  CHECK(errors.overflow_count() == 1);
+  // Agreeing Infs are not an error.
+  ElementErrors agree;
+  const std::vector<double> inf = {INFINITY, 1};
+  agree.Add(inf, inf, {}, 2, FormatByName("fp32"));
+  CHECK(agree.Estimate().rel_fro_error.estimate == 0);
+}
+
 }  // namespace
 }  // namespace gemmsim::app

@@ -74,12 +74,14 @@ TEST_CASE("trace error: the GEMMs' outputs as one tensor") {
   };
   const Format fp16 = FormatByName("fp16");
   // Exact values of two GEMMs at different scales, and outputs off by noise.
-  const std::vector<double> e1 = draw(300, 1.0), e2 = draw(100, 50.0);
+  std::vector<double> e1 = draw(300, 1.0), e2 = draw(100, 50.0);
   std::vector<double> d1 = e1, d2 = e2;
   for (double& x : d1) x += 1e-3 * normal(rng);
   for (double& x : d2) x *= 1 + 1e-2 * normal(rng);
-  d2[5] = INFINITY;  // an overflow: counted, left out of the norms
-  d1[9] = NAN;
+  // Non-finite values that agree with the exact ones: counted, left out
+  // of the norms (an overflow is the next test's).
+  d2[5] = e2[5] = INFINITY;
+  d1[9] = e1[9] = NAN;
 
   TraceErrorSum sum;
   int gemms = 0;
@@ -119,6 +121,30 @@ TEST_CASE("trace error: the GEMMs' outputs as one tensor") {
   const double e2_only = reference::CompareToExact(d2, e2, fp16).rel_fro_error;
   CHECK(std::fabs(m.rel_fro_error - e2_only) <
         std::fabs(m.rel_fro_error - (e1_only + e2_only) / 2));
+}
+
+// Issue 11, finding 2: a point whose outputs overflowed reported error 0
+// (the sweep's "best" point). One overflowed element in one GEMM of two
+// makes every error of the point Inf.
+TEST_CASE("trace error: an overflowed output makes the point's errors Inf") {
+  const Format fp16 = FormatByName("fp16");
+  const std::vector<double> e1 = {1, 2, 3}, e2 = {512, 512};
+  const std::vector<double> d1 = {1, 2, 3}, d2 = {512, INFINITY};
+  TraceErrorSum sum;
+  for (const auto& [d, e] : {std::pair{&d1, &e1}, std::pair{&d2, &e2}}) {
+    GemmError error;
+    error.vs_exact = reference::CompareToExact(*d, *e, fp16);
+    sum.Add(error, *d, *e);
+  }
+  const PointMetrics m = sum.Result();
+  int checked = 0;
+  for (SweepMetric metric : {SweepMetric::kRelFro, SweepMetric::kMaxRel,
+                             SweepMetric::kMeanUlp, SweepMetric::kMaxAbs}) {
+    CHECK(MetricValue(m, metric) == INFINITY);
+    ++checked;
+  }
+  CHECK(checked == 4);
+  CHECK(m.inf_count == 1);
 }
 
 }  // namespace
