@@ -171,6 +171,15 @@ void RunValidate(const ValidateArgs& a) {
     }
     gemms.push_back(LoadGemm(trace, static_cast<int64_t>(i), a));
   }
+  // Issue 11, finding 4: "0 mismatches of 0" is no validation.
+  if (gemms.empty()) {
+    throw InputError(
+        a.trace, "gemms",
+        fmt::format("none of its {} GEMMs has observed outputs, so nothing "
+                    "can be validated; expected at least one GEMM with "
+                    "`observed: FILE.npy` (the outputs the hardware gave)",
+                    trace.gemms.size()));
+  }
   if (!skipped.empty()) {
     fmt::print("skipped {} GEMMs without observed outputs: {}\n",
                skipped.size(), fmt::join(skipped, ", "));

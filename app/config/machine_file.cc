@@ -82,7 +82,7 @@ std::string ParseDtypeKey(const YamlValue& map, const std::string& key) {
 void ParseEngine(const YamlValue& v, cost::Machine* m) {
   v.CheckKeys({"kind", "array", "alternative_geometries", "dataflow",
                "clock_ghz", "count", "macs_per_cycle", "fill_drain",
-               "tile_overhead_cycles", "compute_efficiency"},
+               "tile_overhead_cycles", "compute_efficiency", "split_k"},
               "an engine mapping");
   if (auto kind = v.Get("kind")) m->engine_kind = kind->Scalar("a name");
   m->geometries = {ParseGeometry(v.Require("array"))};
@@ -117,6 +117,11 @@ void ParseEngine(const YamlValue& v, cost::Machine* m) {
     m->fill_drain_exposed = fd->OneOf({"exposed", "hidden"}) == "exposed";
   if (auto t = v.Get("tile_overhead_cycles"))
     m->tile_overhead_cycles = t->Int(0, kMaxInt);
+  if (auto sk = v.Get("split_k")) {
+    m->split_k = sk->Bool();
+    if (m->split_k && m->dataflow != cost::Dataflow::kOutputStationary)
+      sk->Expected("false: split-K needs an output_stationary dataflow");
+  }
   if (auto e = v.Get("compute_efficiency")) {
     m->compute_efficiency = Positive(*e);
     if (m->compute_efficiency > 1) e->Expected("a fraction in (0, 1]");
@@ -173,6 +178,7 @@ nlohmann::json MachineToJson(const cost::Machine& m) {
             {"dtypes", dtypes},
             {"fill_drain", m.fill_drain_exposed ? "exposed" : "hidden"},
             {"tile_overhead_cycles", m.tile_overhead_cycles},
+            {"split_k", m.split_k},
             {"compute_efficiency", m.compute_efficiency}}},
           {"sram_bytes", m.sram_bytes},
           {"memory_bandwidth_gbs", m.memory_bandwidth_gbs},

@@ -134,6 +134,15 @@ AccumulateSpec ParseAccumulate(const YamlValue& v) {
   if (auto s = v.Get("subnormal_inputs")) acc.subnormal_inputs = s->Bool();
   if (auto s = v.Get("subnormal_outputs")) acc.subnormal_outputs = s->Bool();
 
+  // SPEC.md "Accumulation": the pairwise tree is over each block's
+  // products, so at block 1 it would be sequential without saying so.
+  if (acc.order == Order::kPairwise && acc.block == 1) {
+    v.Require("order").Fail(
+        "pairwise adds a balanced tree over each block's products, and at "
+        "accumulate.block 1 (the default) that is the same as sequential; "
+        "expected accumulate.block > 1 (block: all for one tree over all of "
+        "K)");
+  }
   // A truncating adder must keep at least the bit at the largest exponent.
   const int mantissa =
       acc.format.is_float() ? acc.format.layout().mantissa_bits : 0;

@@ -110,15 +110,30 @@ ReplayResult RunReplay(const Trace& trace, const ReplayOptions& options) {
     return key.empty() ? nullptr
                        : &result.numerics[numerics_index.at(key)].second;
   };
+  const double limit = static_cast<double>(options.max_full_macs);
   for (const TraceGemm& g : trace.gemms) {
-    if (options.sample == 0 && numerics_of(g) &&
-        Macs(g) > static_cast<double>(options.max_full_macs)) {
+    if (!numerics_of(g)) continue;
+    if (options.sample == 0 && Macs(g) > limit) {
       throw ConfigError(fmt::format(
           "{}: {} is {}x{}x{} (batch {}): {:.3g} multiply-adds, more than "
           "replay emulates in full ({:.3g}); estimate its error from a "
           "sample of output elements with --sample S (e.g. --sample 10000)",
-          g.place, g.name, g.m, g.n, g.k, g.batch, Macs(g),
-          static_cast<double>(options.max_full_macs)));
+          g.place, g.name, g.m, g.n, g.k, g.batch, Macs(g), limit));
+    }
+    // Each sampled element is a full dot product: a sample as large as the
+    // GEMM is the full run and must meet the same limit (issue 11).
+    const double elements = static_cast<double>(g.batch) *
+                            static_cast<double>(g.m) * static_cast<double>(g.n);
+    const double sampled =
+        std::min(static_cast<double>(options.sample), elements) *
+        static_cast<double>(g.k);
+    if (options.sample > 0 && sampled > limit) {
+      throw ConfigError(fmt::format(
+          "--sample {}: {}: {} is {}x{}x{} (batch {}): the sample is {:.3g} "
+          "multiply-adds (each element a full dot product of K = {}), more "
+          "than replay evaluates ({:.3g}); expected --sample at most {}",
+          options.sample, g.place, g.name, g.m, g.n, g.k, g.batch, sampled, g.k,
+          limit, static_cast<int64_t>(limit / std::max<double>(1, g.k))));
     }
   }
 

@@ -93,21 +93,30 @@ ChipPlan PlanGemm(const cost::Machine& machine, const cost::GemmShape& gemm) {
   const bool os = machine.dataflow == cost::Dataflow::kOutputStationary;
   const bool bare = cost::IsBareArray(machine, e, g);
   const int64_t stream = os ? gemm.k : gemm.m;
-  const double full = cost::TileCycles(machine, e, g, stream);
   const std::vector<OutputTile> traffic = OutputTraffic(machine, g, gemm);
+  // Split-K (as the cost model): each output tile's K shared by `splits`
+  // engine tiles, its bytes spread over them.
+  const int64_t splits = cost::SplitK(
+      machine, e, static_cast<int64_t>(traffic.size()) * gemm.batch, gemm.k);
+  const int64_t split_stream = CeilDiv(stream, splits);
+  const double full = cost::TileCycles(machine, e, g, split_stream);
   std::vector<ChipTile> batch;
   if (os) {
-    // Engine tiles are the output tiles: one transfer each.
+    // Engine tiles are the output tiles (or their K shares): one transfer
+    // each.
     for (const OutputTile& t : traffic) {
-      ChipTile tile;
-      tile.rows = t.rows;
-      tile.cols = t.cols;
-      tile.row0 = t.row0;
-      tile.col0 = t.col0;
-      tile.cycles =
-          bare ? cost::BareTileCycles(machine, stream, t.rows, t.cols) : full;
-      tile.bytes = t.bytes;
-      batch.push_back(tile);
+      for (int64_t part = 0; part < splits; ++part) {
+        ChipTile tile;
+        tile.rows = t.rows;
+        tile.cols = t.cols;
+        tile.row0 = t.row0;
+        tile.col0 = t.col0;
+        tile.cycles =
+            bare ? cost::BareTileCycles(machine, split_stream, t.rows, t.cols)
+                 : full;
+        tile.bytes = t.bytes / static_cast<double>(splits);
+        batch.push_back(tile);
+      }
     }
   } else {
     // Weight stationary tiles B (K x N), not D: the batch's bytes are spread

@@ -47,9 +47,12 @@ double ComputeCycles(const Machine& machine, const DtypeEngines& e,
             static_cast<double>(per_batch_tiles *
                                 machine.tile_overhead_cycles));
   }
-  // Every wave lasts as long as a full tile (the wave quantisation).
-  const double waves = static_cast<double>(CeilDiv(tiles, e.count));
-  const double per_tile = TileCycles(machine, e, g, stream);
+  // Every wave lasts as long as a full tile (the wave quantisation). With
+  // split-K, each of `splits` engines streams its share of K.
+  const int64_t splits = SplitK(machine, e, tiles, s.k);
+  const double waves = static_cast<double>(CeilDiv(tiles * splits, e.count));
+  const double per_tile =
+      TileCycles(machine, e, g, splits > 1 ? CeilDiv(stream, splits) : stream);
   return waves * per_tile + (machine.fill_drain_exposed ? 0 : skew);
 }
 

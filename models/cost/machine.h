@@ -42,7 +42,11 @@ struct Machine {
   // accumulators), so the skew is paid once per GEMM.
   bool fill_drain_exposed = true;
   int64_t tile_overhead_cycles = 0;  // per tile per engine (setup, sync)
-  double compute_efficiency = 1.0;   // sustained fraction of the MAC rate
+  // Output stationary only: when a GEMM has fewer output tiles than
+  // engines, K is split over the idle engines (split-K, as GPU GEMM
+  // libraries do for skinny shapes such as decode GEMVs); README "Compute".
+  bool split_k = false;
+  double compute_efficiency = 1.0;  // sustained fraction of the MAC rate
   int64_t sram_bytes = 0;
   double memory_bandwidth_gbs = 0;  // GB/s, 1e9 bytes per second
   Overlap overlap = Overlap::kMax;

@@ -27,6 +27,18 @@ inline bool IsBareArray(const Machine& machine, const DtypeEngines& e,
          MacsPerCycle(e, g) == g.rows * g.cols;
 }
 
+// How many engines share each output tile's K (README "Compute",
+// split-K): 1 unless the machine splits K and `tiles` output tiles leave
+// engines idle; then floor(count / tiles), at most K.
+inline int64_t SplitK(const Machine& machine, const DtypeEngines& e,
+                      int64_t tiles, int64_t k) {
+  if (!machine.split_k || machine.dataflow != Dataflow::kOutputStationary ||
+      tiles <= 0 || tiles >= e.count)
+    return 1;
+  const int64_t splits = e.count / tiles;
+  return splits < k ? splits : (k > 0 ? k : 1);
+}
+
 // A full tile streaming `stream` elements (K for output stationary, M for
 // weight stationary): every tile costs this however little of it is used.
 inline double TileCycles(const Machine& machine, const DtypeEngines& e,

@@ -93,6 +93,12 @@ const BadFile kBadFiles[] = {
      "accumulate:\n  after_block_rounding: stochastic\n"
      "  after_block_stochastic_bits: 0\n",
      3, "accumulate.after_block_stochastic_bits", "from 1 to 32"},
+    // Issue 11, finding 3: pairwise at block 1 silently equalled sequential.
+    {"pairwise at block 1", "accumulate:\n  order: pairwise\n", 2,
+     "accumulate.order", "the same as sequential"},
+    {"pairwise at an explicit block 1",
+     "accumulate:\n  block: 1\n  order: pairwise\n", 3, "accumulate.order",
+     "expected accumulate.block > 1"},
     {"misspelt after-block key", "accumulate:\n  after_block_roundin: rne\n", 2,
      "accumulate.after_block_roundin", "did you mean 'after_block_rounding'"},
 };
@@ -116,7 +122,7 @@ TEST_CASE("each bad numerics file names its file, line and key path") {
     CHECK(t.message.find(bad.also) != std::string::npos);
     ++checked;
   }
-  CHECK(checked == 24);
+  CHECK(checked == 26);
 }
 
 TEST_CASE("a file that cannot be read is an input-file error") {

@@ -232,7 +232,8 @@ TEST_CASE("the round trip keeps what presets leave at their defaults") {
       {"accumulate.promote={every: 128, format: fp32, rounding: rtz}",
        "accumulate.format=e5m7", "seed=18446744073709551615"},
       {"accumulate.rounding=stochastic", "accumulate.stochastic_bits=12",
-       "accumulate.order=pairwise", "accumulate.sticky=true"},
+       "accumulate.order=pairwise", "accumulate.block=4",
+       "accumulate.sticky=true"},
       {"accumulate.format={exponent_bits: 4, mantissa_bits: 3, bias: 11, "
        "specials: fnuz, subnormals: false}",
        "output={format: e4m3_b3_fnuz, rounding: rna, overflow: saturate}"},

@@ -61,6 +61,38 @@ TEST_CASE("wave quantisation: a partly filled tile or wave costs in full") {
         EstimateGemm(gaudi3, Shape(2049, 256, 4096)).utilization);
 }
 
+// Issue 11, finding 7: h100 called a decode GEMV compute-bound at 0.2%
+// utilisation (M = 1 padded to a 128-row tile on 16 of 132 SMs).
+TEST_CASE("a GEMV is memory-bound on every machine; split-K shares K") {
+  int checked = 0;
+  for (const char* name : {"gaudi2", "gaudi3", "h100"}) {
+    const Machine machine = app::LoadMachine(name);
+    const Cost c = EstimateGemm(machine, Shape(1, 4096, 4096));
+    CAPTURE(name);
+    CHECK(c.bound == Bound::kMemory);
+    // 4096 x 4096 bf16 weights at the machine's bandwidth.
+    CHECK(c.seconds ==
+          doctest::Approx(c.bytes / (machine.memory_bandwidth_gbs * 1e9)));
+    ++checked;
+  }
+  CHECK(checked == 3);
+  const Machine h100 = app::LoadMachine("h100");
+  REQUIRE(h100.split_k);
+  // 32 tiles of 128x128 on 132 SMs: K split 4 ways, 1024 each: 1024 x 128
+  // x 128 / 2048 MACs per cycle = 8192 cycles, plus the skew once (128x256
+  // split 8 ways streams as long but has the longer skew).
+  const Cost gemv = EstimateGemm(h100, Shape(1, 4096, 4096));
+  CHECK(gemv.geometry.cols == 128);
+  CHECK(gemv.compute_seconds * h100.clock_ghz * 1e9 ==
+        doctest::Approx(8192 + 2 * 128 + 128 - 2));
+  Machine unsplit = h100;
+  unsplit.split_k = false;
+  CHECK(EstimateGemm(unsplit, Shape(1, 4096, 4096)).bound == Bound::kCompute);
+  // A GEMM that fills every SM is not split.
+  CHECK(EstimateGemm(h100, Shape(8192, 8192, 8192)).compute_seconds ==
+        EstimateGemm(unsplit, Shape(8192, 8192, 8192)).compute_seconds);
+}
+
 TEST_CASE("SystolicCycles matches a tile-by-tile sum") {
   int cases = 0;
   for (Dataflow df :

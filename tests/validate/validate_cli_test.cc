@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "io/npy.h"
 #include "tests/cli/run_gemmsim.h"
@@ -98,6 +100,23 @@ TEST_CASE("validate: bad inputs") {
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("GEMM cap") != std::string::npos);
     CHECK(r.err.find("no numerics") != std::string::npos);
+  }
+  SUBCASE("no GEMM with observed outputs: exit 3, no report") {
+    // Issue 11, finding 4: this passed as "0 mismatches of 0", exit 0.
+    testing::WriteBytes(dir.file("shapes.yaml"),
+                        "name: shapes\ngemms:\n"
+                        "  - {name: g, m: 4, n: 4, k: 4, numerics: exact}\n");
+    for (const char* mode : {"compare", "search"}) {
+      std::vector<std::string> args = {"validate", dir.file("shapes.yaml"),
+                                       "--json", dir.file("v.json")};
+      if (mode == std::string("search")) args.push_back("--search");
+      const testing::RunResult r = RunGemmsim(args);
+      CAPTURE(mode);
+      CHECK(r.exit_code == 3);
+      CHECK(r.err.find("shapes.yaml: gemms: none of its 1 GEMMs has observed "
+                       "outputs") != std::string::npos);
+      CHECK_FALSE(testing::FileExists(dir.file("v.json")));
+    }
   }
   SUBCASE("observed of the wrong shape: exit 3") {
     const std::string trace =
