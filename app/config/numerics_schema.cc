@@ -32,17 +32,33 @@ RoundingSpec ParseRoundingKeys(const YamlValue& map) {
   return spec;
 }
 
+// Products are formed exactly in 64 bits (datapaths/arithmetic/term.h
+// Multiply): each input significand may hold at most 32 bits. A wider input
+// (fp64, e<E>m<M> with M >= 32, int64) would give wrong products silently.
+Format ParseInputFormat(const YamlValue& v) {
+  const Format f = ParseFormat(v);
+  const int significand =
+      f.is_float() ? f.layout().mantissa_bits + 1 : f.bits();
+  if (significand > 32) {
+    v.Fail("an input format of " + std::to_string(significand) +
+           " significand bits: expected at most 32 (fp32, tf32, bf16, fp16, "
+           "the 8-bit and smaller formats, e<E>m<M> with M <= 31, int<W> "
+           "with W <= 32), so that every product is exact");
+  }
+  return f;
+}
+
 InputSpec ParseInput(const YamlValue& v) {
   InputSpec in;
   if (!v.IsMap()) {
-    in.format = ParseFormat(v);
+    in.format = ParseInputFormat(v);
     return in;
   }
   v.CheckKeys({"format", "rounding", "stochastic_bits", "overflow", "scaling",
                "power_of_two"},
               "a format name or an input mapping {format, rounding, "
               "stochastic_bits, overflow, scaling, power_of_two}");
-  in.format = ParseFormat(v.Require("format"));
+  in.format = ParseInputFormat(v.Require("format"));
   in.encode.rounding = ParseRoundingKeys(v);
   if (auto o = v.Get("overflow")) in.encode.overflow = ParseFloatOverflow(*o);
   const auto scaling = v.Get("scaling");

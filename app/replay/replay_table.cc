@@ -53,16 +53,26 @@ std::vector<std::string> Header(const Layout& l) {
     h.push_back(l.sampled ? "max_rel (seen)" : "max_rel_error");
     h.push_back("NaN/Inf");
   }
+  // The dtype priced and the run count (issue 11: replay priced the
+  // numerics' input format where estimate prices the trace's dtype, and no
+  // table said so); seconds are for all `count` runs.
   if (l.cost)
-    h.insert(h.end(), {"cycles", "seconds", "TFLOP/s", "util", "bound"});
+    h.insert(h.end(), {"dtype", "count", "s/run", "seconds", "cycles",
+                       "TFLOP/s", "util", "bound"});
   return h;
 }
+
+// Where the row is a GEMM's, its dtype priced and count; else empty.
+struct Priced {
+  std::string dtype;
+  int64_t count = 0;
+};
 
 std::vector<std::string> Row(const std::string& name,
                              const std::string& numerics,
                              const std::optional<ErrorView>& v,
                              const std::optional<cost::Cost>& c,
-                             const Layout& l) {
+                             const Priced& priced, const Layout& l) {
   std::vector<std::string> row = {name};
   if (l.error) {
     if (v) {
@@ -86,13 +96,19 @@ std::vector<std::string> Row(const std::string& name,
   }
   if (l.cost) {
     if (c) {
-      row.insert(row.end(), {fmt::format("{:.0f}", c->cycles),
-                             fmt::format("{:.4g}", c->seconds),
+      const bool gemm = priced.count > 0;
+      row.insert(row.end(),
+                 {priced.dtype, gemm ? fmt::format("{}", priced.count) : "",
+                  gemm ? fmt::format("{:.4g}", c->seconds / static_cast<double>(
+                                                                priced.count))
+                       : ""});
+      row.insert(row.end(), {fmt::format("{:.4g}", c->seconds),
+                             fmt::format("{:.0f}", c->cycles),
                              fmt::format("{:.1f}", c->tflops),
                              fmt::format("{:.1f}%", 100 * c->utilization),
                              cost::BoundName(c->bound)});
     } else {
-      row.insert(row.end(), 5, "");
+      row.insert(row.end(), 8, "");
     }
   }
   return row;
@@ -118,15 +134,29 @@ std::string ReplayTable(const ReplayReportContext& c) {
   std::vector<std::vector<std::string>> rows = {Header(l)};
   std::map<std::string, std::vector<std::string>> by_operands;
   std::vector<std::string> without_numerics;
+  std::map<std::string, std::vector<std::string>> repriced;  // by mapping
   for (const GemmReplay& g : r.gemms) {
-    rows.push_back(Row(g.gemm->name, g.numerics, GemmErrorView(g), g.cost, l));
+    rows.push_back(Row(g.gemm->name, g.numerics, GemmErrorView(g), g.cost,
+                       {g.dtype, g.gemm->count}, l));
+    if (g.cost && g.dtype != cost::CanonicalDtype(g.gemm->dtype)) {
+      repriced[g.gemm->dtype + " -> " + g.dtype].push_back(g.gemm->name);
+    }
     if (g.numerics.empty())
       without_numerics.push_back(g.gemm->name);
     else if (g.operands != "files")
       by_operands[g.operands].push_back(g.gemm->name);
   }
-  rows.push_back(Row("total", "", TotalErrorView(r), r.total_cost, l));
+  rows.push_back(Row("total", "", TotalErrorView(r), r.total_cost, {}, l));
   out += Align(rows);
+  for (const auto& [mapping, names] : repriced) {
+    out += fmt::format(
+        "dtype {}: priced at the numerics' input format, not the trace's "
+        "dtype (estimate prices the trace's): {}\n",
+        mapping,
+        names.size() == r.gemms.size()
+            ? fmt::format("all {} GEMMs", names.size())
+            : fmt::format("{}", fmt::join(names, ", ")));
+  }
 
   if (l.sampled) {
     out += fmt::format(

@@ -58,6 +58,12 @@ std::string BitFields(const Format& format, double value) {
   return text;
 }
 
+bool SignDiffers(double model, double observed) {
+  if (std::isnan(model) || std::isnan(observed)) return false;
+  if (model == 0 || observed == 0) return false;
+  return std::signbit(model) != std::signbit(observed);
+}
+
 std::optional<double> UlpDifference(const Format& format, double model,
                                     double observed) {
   if (!std::isfinite(model) || !std::isfinite(observed)) return std::nullopt;

@@ -23,6 +23,10 @@ bool SameOutputBits(double model, double observed);
 // " (not a <format> value)".
 std::string BitFields(const Format& format, double value);
 
+// Whether two non-zero, non-NaN values have opposite signs (a sign flip,
+// which an ulp distance across zero would hide).
+bool SignDiffers(double model, double observed);
+
 // model - observed in units in the last place of `format`: the difference
 // of their positions in the ordered list of the format's finite values
 // (exact across binades); nullopt when either is not finite or not a value

@@ -9,12 +9,25 @@
 namespace gemmsim::app {
 namespace {
 
+std::string UlpCount(double ulps, const Format& output) {
+  return fmt::format("{:+g} ulp{} of {}", ulps, std::fabs(ulps) == 1 ? "" : "s",
+                     output.name());
+}
+
 std::string Ulps(const ShownMismatch& m, const Format& output) {
   const std::optional<double> ulps = UlpDifference(output, m.model, m.observed);
   if (!ulps) return "not finite values of " + output.name();
   if (*ulps == 0) return "0 ulps (the sign of zero differs)";
-  return fmt::format("{:+g} ulp{} of {}", *ulps,
-                     std::fabs(*ulps) == 1 ? "" : "s", output.name());
+  // Issue 11, finding 8: across zero the ulp distance (+2.04723e+09 for
+  // +x against -x in fp32) hides what happened: the sign differs.
+  if (SignDiffers(m.model, m.observed)) {
+    const double magnitudes =
+        *UlpDifference(output, std::fabs(m.model), std::fabs(m.observed));
+    return magnitudes == 0 ? "the sign differs (same magnitude)"
+                           : "the sign differs; magnitudes " +
+                                 UlpCount(magnitudes, output) + " apart";
+  }
+  return UlpCount(*ulps, output);
 }
 
 }  // namespace
@@ -59,6 +72,7 @@ nlohmann::json ValidationJson(const GemmValidation& v, const Format& output) {
     const std::optional<double> ulps =
         UlpDifference(output, m.model, m.observed);
     item["ulp_difference"] = ulps ? nlohmann::json(*ulps) : nlohmann::json();
+    item["sign_differs"] = SignDiffers(m.model, m.observed);
     list.push_back(item);
   }
   return {{"elements", v.elements},

@@ -99,6 +99,11 @@ const BadFile kBadFiles[] = {
     {"pairwise at an explicit block 1",
      "accumulate:\n  block: 1\n  order: pairwise\n", 3, "accumulate.order",
      "expected accumulate.block > 1"},
+    // Products are exact for significands of at most 32 bits.
+    {"fp64 inputs", "inputs:\n  a: fp64\n", 2, "inputs.a",
+     "an input format of 53 significand bits: expected at most 32"},
+    {"int64 inputs", "inputs:\n  b: {format: int64}\n", 2, "inputs.b.format",
+     "expected at most 32"},
     {"misspelt after-block key", "accumulate:\n  after_block_roundin: rne\n", 2,
      "accumulate.after_block_roundin", "did you mean 'after_block_rounding'"},
 };
@@ -122,7 +127,7 @@ TEST_CASE("each bad numerics file names its file, line and key path") {
     CHECK(t.message.find(bad.also) != std::string::npos);
     ++checked;
   }
-  CHECK(checked == 26);
+  CHECK(checked == 28);
 }
 
 TEST_CASE("a file that cannot be read is an input-file error") {

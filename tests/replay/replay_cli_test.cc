@@ -91,6 +91,11 @@ TEST_CASE("replay: per-GEMM numerics, observed, synthetic, throughput") {
         std::string::npos);
   CHECK(r.out.find("no numerics (throughput only): no_numerics") !=
         std::string::npos);
+  // Issue 11, finding 6: the dtype priced, the count and per-run seconds
+  // are columns, and a dtype other than the trace's is said.
+  CHECK(r.out.find("dtype  count      s/run    seconds") != std::string::npos);
+  CHECK(r.out.find("dtype bf16 -> fp8: priced at the numerics' input format") !=
+        std::string::npos);
 
   const auto j = nlohmann::json::parse(ReadBytes(json));
   CHECK(j["schema_version"] == 1);

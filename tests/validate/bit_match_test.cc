@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "app/validate/validate_report.h"
+
 namespace gemmsim {
 namespace {
 
@@ -40,6 +42,32 @@ TEST_CASE("ulp differences are exact across binades and signs") {
   CHECK(app::UlpDifference(fp32, 0.0, -0.0) == 0.0);
   CHECK_FALSE(app::UlpDifference(fp32, INFINITY, 1.0).has_value());
   CHECK_FALSE(app::UlpDifference(fp32, 0.1, 1.0).has_value());
+}
+
+// Issue 11, finding 8: a sign flip was shown as "+2.04723e+09 ulps".
+TEST_CASE("a sign flip is shown as one, with the magnitudes' distance") {
+  const Format fp32 = FormatByName("fp32");
+  app::ShownMismatch m;
+  m.model = 3.0;
+  m.observed = -3.0;
+  std::string text = app::MismatchText(m, fp32);
+  CHECK(text.find("the sign differs (same magnitude)") != std::string::npos);
+  CHECK(text.find("e+09") == std::string::npos);
+  m.observed = -std::nextafter(3.0f, 4.0f);
+  text = app::MismatchText(m, fp32);
+  CHECK(text.find("the sign differs; magnitudes -1 ulp of fp32 apart") !=
+        std::string::npos);
+  m.observed = std::nextafter(3.0f, 4.0f);  // same sign: a plain distance
+  CHECK(app::MismatchText(m, fp32).find("model - observed: -1 ulp of fp32") !=
+        std::string::npos);
+  CHECK(app::SignDiffers(1, -2));
+  CHECK_FALSE(app::SignDiffers(0.0, -0.0));  // a signed zero: its own text
+  CHECK_FALSE(app::SignDiffers(1, 2));
+  app::GemmValidation v;
+  v.elements = 1;
+  m.observed = -3.0;
+  v.shown.push_back(m);
+  CHECK(app::ValidationJson(v, fp32)["mismatches"][0]["sign_differs"] == true);
 }
 
 }  // namespace
