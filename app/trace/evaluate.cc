@@ -1,5 +1,7 @@
 #include "app/trace/evaluate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -43,6 +45,18 @@ PreparedGemm PrepareGemm(const OperandTensor& a, const OperandTensor& b,
   if (c) g.c = BroadcastAddend(*c, g.shapes);
   // Tensor scales are floats: their product is exact in double.
   g.output_scale = g.a.tensor_scale * g.b.tensor_scale;
+  // The datapath applies output_scale to c + sum (c starts the
+  // accumulator), where a scaled GEMM's epilogue adds C after scaling the
+  // products: refused rather than computed wrong.
+  if (c && g.output_scale != 1.0) {
+    throw ConfigError(
+        c->name +
+        ": an addend C with tensor-scaled inputs (per_tensor or "
+        "nvfp4 scaling, or MX int8 elements; here the scale is " +
+        fmt::format("{}", g.output_scale) +
+        ") is not supported: C would be scaled with the products. Expected "
+        "no C, or inputs without a tensor scale");
+  }
   return g;
 }
 

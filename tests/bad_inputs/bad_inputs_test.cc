@@ -173,6 +173,11 @@ TEST_CASE("the bad-input corpus gives the expected exit codes and outputs") {
       CHECK(result.err.find(c["message"].as<std::string>()) !=
             std::string::npos);
     }
+    if (c["stdout"]) {
+      INFO("stdout: ", result.out.substr(0, 2000));
+      CHECK(result.out.find(c["stdout"].as<std::string>()) !=
+            std::string::npos);
+    }
     for (const YAML::Node& absent : c["absent"]) {
       INFO("must not exist: ", absent.as<std::string>());
       CHECK_FALSE(FileExists(expand(absent.as<std::string>())));
@@ -181,6 +186,6 @@ TEST_CASE("the bad-input corpus gives the expected exit codes and outputs") {
       CheckValues(c["values"], expand(c["values"]["file"].as<std::string>()));
     ++ran;
   }
-  CHECK(ran == 51);
+  CHECK(ran == 58);
   ::chmod(readonly_dir.path().c_str(), 0755);
 }
