@@ -319,6 +319,21 @@ QuantizedOperand QuantizeOperand(const OperandTensor& t, OperandRole role,
   return q;
 }
 
+QuantizedOperand UnquantizedOperand(const OperandTensor& t, OperandRole role) {
+  if (IsUnsigned(t.tensor.dtype))
+    throw Error(ExitCode::kInternal, "UnquantizedOperand: codes");
+  const std::vector<int64_t>& shape = t.tensor.shape;
+  const bool is_a = role == OperandRole::kA;
+  const size_t nd = shape.size();
+  if (nd == 0) throw Error(ExitCode::kInternal, "UnquantizedOperand: scalar");
+  QuantizedOperand q;
+  q.rows = nd == 1 ? (is_a ? 1 : shape[0]) : shape[nd - 2];
+  q.cols = nd == 1 ? (is_a ? shape[0] : 1) : shape[nd - 1];
+  q.values = Values(t, is_a ? "A" : "B");  // row-major, as the tensor is
+  q.emin = -1022;                          // float64's, for completeness
+  return q;
+}
+
 std::vector<double> BroadcastAddend(const OperandTensor& c,
                                     const GemmShapes& shapes) {
   const std::vector<double> values = Values(c, "C");

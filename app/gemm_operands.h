@@ -81,6 +81,12 @@ struct QuantizedOperand {
 QuantizedOperand QuantizeOperand(const OperandTensor& t, OperandRole role,
                                  const InputSpec& spec, uint64_t seed);
 
+// A or B as given, before any rounding or scaling (float64 values, the
+// layout QuantizeOperand gives): the operands of the unquantized reference.
+// Codes (unsigned-integer arrays) have no unquantized values: Error
+// (internal); callers check QuantizedOperand::from_codes first.
+QuantizedOperand UnquantizedOperand(const OperandTensor& t, OperandRole role);
+
 // C's values broadcast to D: shapes.elements() values, [..., M, N].
 std::vector<double> BroadcastAddend(const OperandTensor& c,
                                     const GemmShapes& shapes);

@@ -114,8 +114,12 @@ void RunGemm(const GemmArgs& args) {
                  : std::vector<double>{};
   const double exact_seconds = Seconds(exact_start);
 
+  // The total error of the format choice, quantization included.
+  const std::vector<double> unquantized =
+      want_error ? UnquantizedResult(g, a, b, threads) : std::vector<double>{};
   const Format& out_format = numerics.output.format;
-  const GemmError error = CompareGemm(d, exact, nullptr, numerics);
+  const GemmError error =
+      CompareGemm(d, exact, nullptr, numerics, &unquantized);
   const reference::ErrorMetrics& m = error.vs_exact;
   const bool as_float32 = ValuesFitIn(out_format, FormatByName("fp32"));
   const io::Tensor d_tensor = FloatTensor(s.output_shape, d, as_float32);
@@ -140,6 +144,14 @@ void RunGemm(const GemmArgs& args) {
     j["shape"] = {{"batch", s.batch}, {"m", s.m}, {"n", s.n}, {"k", s.k}};
     j["output_scale"] = output_scale;
     j["error"] = ErrorJson(m, error.overflow_count);
+    if (error.vs_unquantized) {
+      nlohmann::json u = ErrorJson(*error.vs_unquantized, 0);
+      u["reference"] = "exact result of the operands before quantization";
+      u.erase("overflow_count");
+      j["error_vs_unquantized"] = u;
+    } else {
+      j["error_vs_unquantized"] = nullptr;  // A or B given as codes
+    }
     j["seconds"] = {{"emulation", emulate_seconds},
                     {"exact", exact_seconds},
                     {"total", Seconds(start)}};
@@ -162,6 +174,13 @@ void RunGemm(const GemmArgs& args) {
       m.nan_count || m.inf_count
           ? fmt::format(" ({} NaN, {} Inf)", m.nan_count, m.inf_count)
           : "");
+  if (error.vs_unquantized) {
+    const reference::ErrorMetrics& u = *error.vs_unquantized;
+    fmt::print(
+        "error against the unquantized operands (float64, quantization "
+        "included): rel_fro_error {:.4g}, max_rel_error {:.4g}\n",
+        u.rel_fro_error, u.max_rel_error);
+  }
   if (error.overflow_count) {
     fmt::print(
         "{} of {} outputs are NaN or Inf where the exact result is finite "

@@ -116,6 +116,18 @@ std::vector<double> ExactResult(const PreparedGemm& g, int threads,
   return exact;
 }
 
+std::vector<double> UnquantizedResult(const PreparedGemm& g,
+                                      const OperandTensor& a,
+                                      const OperandTensor& b, int threads) {
+  if (g.a.from_codes || g.b.from_codes) return {};
+  PreparedGemm raw;
+  raw.shapes = g.shapes;
+  raw.a = UnquantizedOperand(a, OperandRole::kA);
+  raw.b = UnquantizedOperand(b, OperandRole::kB);
+  raw.c = g.c;  // C is never quantized
+  return ExactResult(raw, threads);
+}
+
 std::vector<double> ObservedValues(const TraceOperands& operands) {
   if (!operands.observed) return {};
   const OperandTensor& o = *operands.observed;
@@ -125,7 +137,8 @@ std::vector<double> ObservedValues(const TraceOperands& operands) {
 GemmError CompareGemm(const std::vector<double>& d,
                       const std::vector<double>& exact,
                       const std::vector<double>* observed,
-                      const Numerics& numerics) {
+                      const Numerics& numerics,
+                      const std::vector<double>* unquantized) {
   const Format& out = numerics.output.format;
   GemmError e;
   if (observed) {
@@ -139,6 +152,11 @@ GemmError CompareGemm(const std::vector<double>& d,
   if (exact.size() != d.size())
     throw Error(ExitCode::kInternal, "CompareGemm: exact and D differ in size");
   e.vs_exact = reference::CompareToExact(d, exact, out);
+  if (unquantized && !unquantized->empty()) {
+    if (unquantized->size() != d.size())
+      throw Error(ExitCode::kInternal, "CompareGemm: unquantized size");
+    e.vs_unquantized = reference::CompareToExact(d, *unquantized, out);
+  }
   for (size_t i = 0; i < d.size(); ++i)
     e.overflow_count += !std::isfinite(d[i]) && std::isfinite(exact[i]);
   return e;

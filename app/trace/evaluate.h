@@ -52,6 +52,14 @@ std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
 std::vector<double> ExactResult(const PreparedGemm& g, int threads,
                                 const ProgressFn& progress = {});
 
+// The exact result of the operands as given, before quantization (A, B
+// and C as float64 values, no tensor scale), same layout: against it, D's
+// error is the total error of the format choice, quantization included.
+// Empty when A or B are codes (they have no unquantized values).
+std::vector<double> UnquantizedResult(const PreparedGemm& g,
+                                      const OperandTensor& a,
+                                      const OperandTensor& b, int threads);
+
 // Observed output values, same layout (broadcast checked by
 // LoadTraceOperands).
 std::vector<double> ObservedValues(const TraceOperands& operands);
@@ -62,12 +70,16 @@ struct GemmError {
   // Against `observed` where the GEMM has one: exact_match_fraction is the
   // bit-exact agreement SPEC.md's reports give.
   std::optional<reference::ErrorMetrics> vs_observed;
+  // Against UnquantizedResult, where there is one.
+  std::optional<reference::ErrorMetrics> vs_unquantized;
 };
 
+// `unquantized`: UnquantizedResult, or null / empty for none.
 GemmError CompareGemm(const std::vector<double>& d,
                       const std::vector<double>& exact,
                       const std::vector<double>* observed,
-                      const Numerics& numerics);
+                      const Numerics& numerics,
+                      const std::vector<double>* unquantized = nullptr);
 
 // --sample S: error estimated from S output elements drawn uniformly
 // without replacement (seeded), each a full dot product, with 95%

@@ -342,6 +342,36 @@ TEST_CASE("--json writes one report object with the metrics") {
   CHECK(ReadD(d).values == std::vector<double>{2048, 22});
 }
 
+// Issue 11: the error of a format choice includes its quantization.
+TEST_CASE("--error also measures D against the unquantized operands") {
+  TempDir dir;
+  const std::string a = dir.file("a.npy"), b = dir.file("b.npy"),
+                    d = dir.file("d.npy"), json = dir.file("r.json");
+  // 1.1f rounds to 1.125 in e4m3fn (3 mantissa bits); 2 and 1 are exact.
+  const float x = 1.1f;
+  WriteF32(a, {1, 2}, {x, 2});
+  WriteF32(b, {2, 1}, {1, 1});
+  const RunResult r =
+      Gemm({"--numerics", "fp8-acc-fp32", a, b, "-o", d, "--json", json});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("error against the unquantized operands") !=
+        std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(ReadBytes(json));
+  CHECK(j["error"]["rel_fro_error"] == 0.0);  // against its own operands
+  const double unquantized = static_cast<double>(x) + 2;
+  const nlohmann::json& u = j["error_vs_unquantized"];
+  CHECK(u["max_abs_error"].get<double>() == 3.125 - unquantized);
+  CHECK(u["rel_fro_error"].get<double>() ==
+        doctest::Approx((3.125 - unquantized) / unquantized).epsilon(1e-12));
+  // Codes have no unquantized values.
+  WriteArray<uint8_t>(a, io::DType::kU8, {1, 2}, {0x38, 0x40});  // 1, 2
+  WriteArray<uint8_t>(b, io::DType::kU8, {2, 1}, {0x38, 0x38});
+  REQUIRE(Gemm({"--numerics", "fp8-acc-fp32", a, b, "-o", d, "--json", json})
+              .exit_code == 0);
+  CHECK(
+      nlohmann::json::parse(ReadBytes(json))["error_vs_unquantized"].is_null());
+}
+
 TEST_CASE("the thread count does not change a bit of D") {
   TempDir dir;
   const std::string a = dir.file("a.npy"), b = dir.file("b.npy");
