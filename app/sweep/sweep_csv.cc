@@ -21,7 +21,8 @@ const std::vector<std::string>& MetricColumns() {
   static const std::vector<std::string> columns = {
       "rel_fro_error", "max_rel_error",        "mean_ulp_error",
       "max_abs_error", "exact_match_fraction", "nan_count",
-      "inf_count",     "overflow_count",       "seconds"};
+      "inf_count",     "overflow_count",       "rel_fro_error_vs_unquantized",
+      "seconds"};
   return columns;
 }
 
@@ -93,6 +94,9 @@ std::string SweepCsvText(const std::vector<VaryAxis>& axes,
                          : "");
     for (int64_t v : {m.nan_count, m.inf_count, m.overflow_count})
       fields.push_back(fmt::format("{}", v));
+    fields.push_back(m.rel_fro_error_vs_unquantized
+                         ? fmt::format("{}", *m.rel_fro_error_vs_unquantized)
+                         : "");
     fields.push_back(fmt::format("{}", m.seconds));
     text += Line(fields);
   }
@@ -218,7 +222,9 @@ std::vector<SweepRow> ReadSweepCsv(const std::string& path,
     m.nan_count = ParseCount(cell(5), path, where(5));
     m.inf_count = ParseCount(cell(6), path, where(6));
     m.overflow_count = ParseCount(cell(7), path, where(7));
-    m.seconds = ParseDouble(cell(8), path, where(8));
+    if (!cell(8).empty())
+      m.rel_fro_error_vs_unquantized = ParseDouble(cell(8), path, where(8));
+    m.seconds = ParseDouble(cell(9), path, where(9));
     rows.push_back(std::move(row));
   }
   return rows;

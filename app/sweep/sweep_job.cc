@@ -90,7 +90,8 @@ SweepEvaluator::SweepEvaluator(const Trace& trace, SyntheticKind kind,
       kind_(kind),
       seed_(seed),
       threads_(threads),
-      operands_(trace.gemms.size()) {}
+      operands_(trace.gemms.size()),
+      unquantized_(trace.gemms.size()) {}
 
 SweepEvaluator::~SweepEvaluator() = default;
 
@@ -130,7 +131,11 @@ PointMetrics SweepEvaluator::Evaluate(const SweepNumerics& numerics,
     if (operands_[g]->observed) observed = ObservedValues(*operands_[g]);
     const GemmError error = CompareGemm(
         d, p.exact, operands_[g]->observed ? &observed : nullptr, n);
-    sum.Add(error, d, p.exact);
+    if (!unquantized_[g]) {
+      unquantized_[g] =
+          UnquantizedResult(p.gemm, operands_[g]->a, operands_[g]->b, threads_);
+    }
+    sum.Add(error, d, p.exact, *unquantized_[g]);
   }
   PointMetrics m = sum.Result();
   const double seconds =

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,9 @@ class SweepEvaluator {
   std::vector<std::unique_ptr<TraceOperands>> operands_;  // read on first use
   // (GEMM, inputs and seed of the numerics) -> operands and exact result.
   std::map<std::pair<size_t, std::string>, std::unique_ptr<Prepared>> cache_;
+  // Per GEMM: the exact result of its unquantized operands, independent of
+  // the numerics (computed on first use; empty for codes).
+  std::vector<std::optional<std::vector<double>>> unquantized_;
 };
 
 }  // namespace gemmsim::app

@@ -60,7 +60,21 @@ void TraceErrorSum::Norm::Add(double v) {
 double TraceErrorSum::Norm::value() const { return scale * std::sqrt(ssq); }
 
 void TraceErrorSum::Add(const GemmError& error, const std::vector<double>& d,
-                        const std::vector<double>& exact) {
+                        const std::vector<double>& exact,
+                        const std::vector<double>& unquantized) {
+  if (unquantized.size() != d.size()) {
+    every_unquantized_ = false;
+  } else {
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (!std::isfinite(d[i]) || !std::isfinite(unquantized[i])) {
+        unquantized_unbounded_ +=
+            reference::UnboundedError(d[i], unquantized[i]);
+        continue;
+      }
+      unquantized_error_.Add(d[i] - unquantized[i]);
+      unquantized_reference_.Add(unquantized[i]);
+    }
+  }
   const reference::ErrorMetrics& e = error.vs_exact;
   // The norms over the elements CompareToExact measures (both finite), in
   // its order, so that a one-GEMM trace reports the GEMM's own value.
@@ -93,6 +107,13 @@ PointMetrics TraceErrorSum::Result() const {
     constexpr double kInf = std::numeric_limits<double>::infinity();
     m.rel_fro_error = m.max_rel_error = m.mean_ulp_error = m.max_abs_error =
         kInf;
+  }
+  if (every_unquantized_) {
+    const double r = unquantized_reference_.value();
+    m.rel_fro_error_vs_unquantized =
+        unquantized_unbounded_ ? std::numeric_limits<double>::infinity()
+        : r > 0                ? unquantized_error_.value() / r
+                               : 0.0;
   }
   if (observed_count_) {
     m.exact_match_fraction = static_cast<double>(observed_matches_) /

@@ -20,6 +20,10 @@ struct PointMetrics {
   double max_rel_error = 0;
   double mean_ulp_error = 0;
   double max_abs_error = 0;
+  // rel_fro_error against the exact result of the unquantized operands (the
+  // total error of the format choice); nullopt when a GEMM's operands are
+  // codes, which have no unquantized values.
+  std::optional<double> rel_fro_error_vs_unquantized;
   // Against `observed`, over the GEMMs that have one; nullopt when none.
   std::optional<double> exact_match_fraction;
   int64_t elements = 0;
@@ -41,8 +45,10 @@ class TraceErrorSum {
   // trace's rel_fro_error is computed from them over the elements where
   // both are finite, as CompareToExact measures them; a GEMM with an
   // unbounded error (an overflow) makes every error of the point +Inf.
+  // `unquantized`: UnquantizedResult (empty for codes).
   void Add(const GemmError& error, const std::vector<double>& d,
-           const std::vector<double>& exact);
+           const std::vector<double>& exact,
+           const std::vector<double>& unquantized = {});
   PointMetrics Result() const;
 
  private:
@@ -53,6 +59,9 @@ class TraceErrorSum {
     double value() const;
   };
   Norm error_, reference_;
+  Norm unquantized_error_, unquantized_reference_;
+  bool every_unquantized_ = true;
+  int64_t unquantized_unbounded_ = 0;
   PointMetrics m_;
   double ulp_sum_ = 0;
   int64_t measured_ = 0, unbounded_ = 0;

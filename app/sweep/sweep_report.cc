@@ -17,6 +17,10 @@ nlohmann::json MetricsJson(const PointMetrics& m) {
           {"max_rel_error", JsonNumber(m.max_rel_error)},
           {"mean_ulp_error", JsonNumber(m.mean_ulp_error)},
           {"max_abs_error", JsonNumber(m.max_abs_error)},
+          {"rel_fro_error_vs_unquantized",
+           m.rel_fro_error_vs_unquantized
+               ? JsonNumber(*m.rel_fro_error_vs_unquantized)
+               : nlohmann::json(nullptr)},
           {"exact_match_fraction", m.exact_match_fraction
                                        ? JsonNumber(*m.exact_match_fraction)
                                        : nlohmann::json(nullptr)},
@@ -48,8 +52,9 @@ std::string SweepTable(const SweepResult& r, bool has_observed) {
   std::string header;
   for (size_t a = 0; a < r.axes.size(); ++a)
     header += fmt::format("{:<{}}  ", r.axes[a].key, widths[a]);
-  header += fmt::format("{:>13} {:>13} {:>14} {:>13}", "rel_fro_error",
-                        "max_rel_error", "mean_ulp_error", "max_abs_error");
+  header += fmt::format("{:>13} {:>13} {:>14} {:>13} {:>14}", "rel_fro_error",
+                        "max_rel_error", "mean_ulp_error", "max_abs_error",
+                        "vs_unquantized");
   if (has_observed) header += fmt::format(" {:>14}", "observed_match");
   header += fmt::format(" {:>8} {:>8} {:>8} {:>8}\n", "nan", "inf", "overflow",
                         "seconds");
@@ -61,6 +66,9 @@ std::string SweepTable(const SweepResult& r, bool has_observed) {
     text +=
         fmt::format("{:>13.4g} {:>13.4g} {:>14.4g} {:>13.4g}", m.rel_fro_error,
                     m.max_rel_error, m.mean_ulp_error, m.max_abs_error);
+    text += m.rel_fro_error_vs_unquantized
+                ? fmt::format(" {:>14.4g}", *m.rel_fro_error_vs_unquantized)
+                : fmt::format(" {:>14}", "-");
     if (has_observed) {
       text += m.exact_match_fraction
                   ? fmt::format(" {:>14.4f}", *m.exact_match_fraction)

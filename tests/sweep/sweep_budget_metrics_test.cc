@@ -147,5 +147,24 @@ TEST_CASE("trace error: an overflowed output makes the point's errors Inf") {
   CHECK(m.inf_count == 1);
 }
 
+// Issue 11: a point's error also against the unquantized operands.
+TEST_CASE("trace error against the unquantized operands") {
+  const Format fp16 = FormatByName("fp16");
+  const std::vector<double> d = {1, 2}, exact = {1, 2}, raw = {1, 2.5};
+  GemmError error;
+  error.vs_exact = reference::CompareToExact(d, exact, fp16);
+  TraceErrorSum sum;
+  sum.Add(error, d, exact, raw);
+  sum.Add(error, d, exact, raw);  // two GEMMs: the norms add up
+  const PointMetrics m = sum.Result();
+  CHECK(m.rel_fro_error == 0);
+  REQUIRE(m.rel_fro_error_vs_unquantized);
+  CHECK(*m.rel_fro_error_vs_unquantized ==
+        doctest::Approx(std::sqrt(2 * 0.25 / (2 * (1 + 6.25)))));
+  // A GEMM of codes has no unquantized result: the point has none.
+  sum.Add(error, d, exact, {});
+  CHECK_FALSE(sum.Result().rel_fro_error_vs_unquantized);
+}
+
 }  // namespace
 }  // namespace gemmsim::app

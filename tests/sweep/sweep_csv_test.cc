@@ -48,11 +48,13 @@ TEST_CASE("CSV: quoted values and metrics read back exactly") {
       Row({"null", "'a \"b\"'"}, NAN)};
   rows[1].metrics.exact_match_fraction = 0.75;
   rows[1].metrics.max_rel_error = INFINITY;
+  rows[1].metrics.rel_fro_error_vs_unquantized = 0.125;
   const std::string text = SweepCsvText(axes, rows);
   CHECK(text.starts_with(
       "accumulate.promote,accumulate.format,rel_fro_error,max_rel_error,"
       "mean_ulp_error,max_abs_error,exact_match_fraction,nan_count,inf_count,"
-      "overflow_count,seconds\n\"{every: 128, format: fp32}\",e8m7,"));
+      "overflow_count,rel_fro_error_vs_unquantized,seconds\n\"{every: 128, "
+      "format: fp32}\",e8m7,"));
   CHECK(text.find("null,\"'a \"\"b\"\"'\",nan,inf,") != std::string::npos);
 
   TempDir dir;
@@ -73,6 +75,7 @@ TEST_CASE("CSV: quoted values and metrics read back exactly") {
     CHECK(a.nan_count == b.nan_count);
     CHECK(a.overflow_count == b.overflow_count);
     CHECK(a.seconds == b.seconds);
+    CHECK(a.rel_fro_error_vs_unquantized == b.rel_fro_error_vs_unquantized);
     ++checked;
   }
   CHECK(checked == 2);
@@ -107,17 +110,17 @@ TEST_CASE("--resume refuses another sweep's CSV and malformed rows") {
   const std::string header =
       "accumulate.format,rel_fro_error,max_rel_error,mean_ulp_error,"
       "max_abs_error,exact_match_fraction,nan_count,inf_count,overflow_count,"
-      "seconds\n";
+      "rel_fro_error_vs_unquantized,seconds\n";
   struct Bad {
     std::string rows, expect;
   };
   const std::vector<Bad> bads = {
-      {"e8m7,1,2,3\n", "row 2: expected 10 fields, got 4"},
-      {"e8m7,x,2,3,4,,0,0,0,1\n", "row 2 (rel_fro_error): expected a number"},
-      {"e8m7,1,2,3,4,,-1,0,0,1\n", "row 2 (nan_count): expected a count"},
-      {"e8m7,1,2,3,4,,0,0,0,1\ne8m7,1,2,3,4,,0,0,0,1\n",
+      {"e8m7,1,2,3\n", "row 2: expected 11 fields, got 4"},
+      {"e8m7,x,2,3,4,,0,0,0,,1\n", "row 2 (rel_fro_error): expected a number"},
+      {"e8m7,1,2,3,4,,-1,0,0,,1\n", "row 2 (nan_count): expected a count"},
+      {"e8m7,1,2,3,4,,0,0,0,,1\ne8m7,1,2,3,4,,0,0,0,,1\n",
        "row 3: this point appears twice"},
-      {"\"e8m7,1,2,3,4,,0,0,0,1\n", "line 2: unterminated quoted field"},
+      {"\"e8m7,1,2,3,4,,0,0,0,,1\n", "line 2: unterminated quoted field"},
   };
   int checked = 0;
   for (const Bad& bad : bads) {
