@@ -44,6 +44,8 @@ std::optional<ErrorView> GemmErrorView(const GemmReplay& r) {
   v.nan_count = m.nan_count;
   v.inf_count = m.inf_count;
   v.overflow_count = r.full->overflow_count;
+  if (r.full->vs_unquantized)
+    v.rel_fro_error_vs_unquantized = r.full->vs_unquantized->rel_fro_error;
   return v;
 }
 
@@ -53,6 +55,7 @@ std::optional<ErrorView> TotalErrorView(const ReplayResult& r) {
   // A GEMM without `observed` has no match against it: the total's
   // observed fraction covers only the GEMMs that have one.
   if (!r.total_has_observed) v.exact_match_vs_observed.reset();
+  v.rel_fro_error_vs_unquantized = r.total_rel_fro_error_vs_unquantized;
   return v;
 }
 

@@ -28,14 +28,17 @@ std::string Bounds(const Interval& i, bool sampled) {
 }
 
 std::string ErrorFields(const std::optional<ErrorView>& v) {
-  if (!v) return std::string(16, ',');
-  return fmt::format("{},{},{},{},{},{},{},{},{},{},{}", v->samples,
+  if (!v) return std::string(17, ',');
+  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", v->samples,
                      v->elements, Num(v->max_abs_error), Num(v->max_rel_error),
                      Bounds(v->rel_fro_error, v->sampled),
                      Bounds(v->mean_ulp_error, v->sampled),
                      Bounds(v->exact_match(), v->sampled),
                      v->exact_match_vs_observed ? "observed" : "exact",
-                     v->nan_count, v->inf_count, v->overflow_count);
+                     v->nan_count, v->inf_count, v->overflow_count,
+                     v->rel_fro_error_vs_unquantized
+                         ? Num(*v->rel_fro_error_vs_unquantized)
+                         : "");
 }
 
 std::string CostFields(const std::optional<cost::Cost>& c) {
@@ -54,7 +57,8 @@ std::string ReplayCsv(const ReplayReportContext& c) {
       "rel_fro_error_high,mean_ulp_error,mean_ulp_error_low,"
       "mean_ulp_error_high,exact_match_fraction,exact_match_fraction_low,"
       "exact_match_fraction_high,exact_match_reference,nan_count,inf_count,"
-      "overflow_count,cycles,seconds,tflops,utilization,bound\n";
+      "overflow_count,rel_fro_error_vs_unquantized,cycles,seconds,tflops,"
+      "utilization,bound\n";
   for (const GemmReplay& g : c.result->gemms) {
     const TraceGemm& t = *g.gemm;
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", Field(t.name), t.m,

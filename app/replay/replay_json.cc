@@ -48,6 +48,10 @@ nlohmann::json ErrorJson(const ErrorView& v) {
   j["nan_count"] = v.nan_count;
   j["inf_count"] = v.inf_count;
   j["overflow_count"] = v.overflow_count;
+  j["rel_fro_error_vs_unquantized"] =
+      v.rel_fro_error_vs_unquantized
+          ? JsonNumber(*v.rel_fro_error_vs_unquantized)
+          : nlohmann::json(nullptr);
   return j;
 }
 

@@ -26,6 +26,8 @@ struct ErrorView {
   Interval exact_match_vs_exact;
   std::optional<Interval> exact_match_vs_observed;
   int64_t nan_count = 0, inf_count = 0, overflow_count = 0;  // seen
+  // Against the unquantized operands (full runs of value operands only).
+  std::optional<double> rel_fro_error_vs_unquantized;
   // SPEC.md: exact_match_fraction is against `observed` where given.
   const Interval& exact_match() const {
     return exact_match_vs_observed ? *exact_match_vs_observed

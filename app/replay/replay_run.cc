@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/config/numerics_file.h"
+#include "app/sweep/sweep_metrics.h"
 #include "datapaths/error.h"
 
 namespace gemmsim::app {
@@ -157,6 +158,8 @@ ReplayResult RunReplay(const Trace& trace, const ReplayOptions& options) {
 
   Progress progress(options.progress, trace.gemms.size());
   ElementErrors totals;
+  TraceErrorSum unquantized_sum;  // its rel_fro_error_vs_unquantized only
+  bool any_sampled = false;
   for (size_t i = 0; i < trace.gemms.size(); ++i) {
     const TraceGemm& g = trace.gemms[i];
     GemmReplay& r = result.gemms[i];
@@ -168,6 +171,7 @@ ReplayResult RunReplay(const Trace& trace, const ReplayOptions& options) {
     progress.Start(i, g, Macs(g));
     const Format& out = numerics->output.format;
     if (options.sample > 0) {
+      any_sampled = true;
       // Synthetic operands are drawn only where the sample reads them.
       const TraceOperands files = LoadTraceFileOperands(g, options.operands);
       r.operands = OperandsText(files, options.operands, options.seed);
@@ -190,8 +194,11 @@ ReplayResult RunReplay(const Trace& trace, const ReplayOptions& options) {
       const std::vector<double> exact = ExactResult(
           prepared, options.threads, progress.Phase("exact reference"));
       const std::vector<double> observed = ObservedValues(operands);
+      const std::vector<double> unquantized =
+          UnquantizedResult(prepared, operands.a, operands.b, options.threads);
       r.full = CompareGemm(d, exact, operands.observed ? &observed : nullptr,
-                           *numerics);
+                           *numerics, &unquantized);
+      unquantized_sum.Add(*r.full, d, exact, unquantized);
       r.overflow_count = r.full->overflow_count;
       totals.Add(d, exact, observed, static_cast<int64_t>(d.size()), out);
     }
@@ -200,6 +207,10 @@ ReplayResult RunReplay(const Trace& trace, const ReplayOptions& options) {
     result.total_error = totals.Estimate();
     result.total_overflow_count = totals.overflow_count();
     result.total_has_observed = totals.has_observed();
+    if (!any_sampled) {
+      result.total_rel_fro_error_vs_unquantized =
+          unquantized_sum.Result().rel_fro_error_vs_unquantized;
+    }
   }
   return result;
 }

@@ -59,7 +59,9 @@ struct ReplayResult {
   int64_t total_overflow_count = 0;
   bool total_has_observed = false;
   std::optional<cost::Cost> total_cost;  // count-weighted
-  bool sampled = false;                  // some GEMM's error is a sample
+  // Over every GEMM, when each was run in full from value operands.
+  std::optional<double> total_rel_fro_error_vs_unquantized;
+  bool sampled = false;  // some GEMM's error is a sample
 };
 
 // Loads every numerics first (a bad name fails before any work), then runs

@@ -40,6 +40,7 @@ std::string Align(const std::vector<std::vector<std::string>>& rows) {
 
 struct Layout {
   bool error = false, sampled = false, observed = false, cost = false;
+  bool unquantized = false;  // some GEMM has an error vs unquantized
 };
 
 std::vector<std::string> Header(const Layout& l) {
@@ -47,6 +48,7 @@ std::vector<std::string> Header(const Layout& l) {
   if (l.error) {
     h.insert(h.end(), {"numerics", "rel_fro_error"});
     if (l.sampled) h.push_back("95% interval");
+    if (l.unquantized) h.push_back("vs_unquantized");
     h.push_back("mean_ulp");
     if (l.sampled) h.push_back("95% interval");
     h.push_back(l.observed ? "exact_match (vs)" : "exact_match");
@@ -80,6 +82,12 @@ std::vector<std::string> Row(const std::string& name,
       row.push_back(fmt::format("{:.4g}", v->rel_fro_error.estimate));
       if (l.sampled)
         row.push_back(v->sampled ? Interval95(v->rel_fro_error) : "exact");
+      if (l.unquantized) {
+        row.push_back(
+            v->rel_fro_error_vs_unquantized
+                ? fmt::format("{:.4g}", *v->rel_fro_error_vs_unquantized)
+                : "-");
+      }
       row.push_back(fmt::format("{:.4g}", v->mean_ulp_error.estimate));
       if (l.sampled)
         row.push_back(v->sampled ? Interval95(v->mean_ulp_error) : "exact");
@@ -91,7 +99,7 @@ std::vector<std::string> Row(const std::string& name,
       row.push_back(fmt::format("{}/{}", v->nan_count, v->inf_count));
     } else {
       row.push_back("-");
-      row.insert(row.end(), l.sampled ? 7 : 5, "");
+      row.insert(row.end(), (l.sampled ? 7 : 5) + (l.unquantized ? 1 : 0), "");
     }
   }
   if (l.cost) {
@@ -124,6 +132,8 @@ std::string ReplayTable(const ReplayReportContext& c) {
   l.error = r.total_error.has_value();
   l.sampled = r.sampled;
   l.observed = r.total_has_observed;
+  for (const GemmReplay& g : r.gemms)
+    l.unquantized |= g.full && g.full->vs_unquantized.has_value();
 
   std::string out = fmt::format(
       "trace {} ({} GEMMs); {}; {}\n", c.trace->name, r.gemms.size(),

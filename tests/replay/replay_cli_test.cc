@@ -120,6 +120,13 @@ TEST_CASE("replay: per-GEMM numerics, observed, synthetic, throughput") {
   CHECK(e["exact_match_fraction"] == 1.0);
   CHECK(e["sampled"] == false);
   CHECK(e["elements"] == 8 * 16);
+  // Issue 11: against the unquantized operands too (files of float values
+  // and synthetic draws both have them), and in total.
+  CHECK(e["rel_fro_error_vs_unquantized"].get<double>() > 0);
+  CHECK(j["gemms"][1]["error"]["rel_fro_error_vs_unquantized"].get<double>() >
+        0);
+  CHECK(j["total"]["error"]["rel_fro_error_vs_unquantized"].get<double>() > 0);
+  CHECK(r.out.find("vs_unquantized") != std::string::npos);
   CHECK(j["gemms"][1]["operands"] == "synthetic normal, seed 0");
   CHECK(j["gemms"][1]["error"]["rel_fro_error"].get<double>() > 0);
   CHECK(j["gemms"][2]["error"].is_null());
@@ -136,7 +143,7 @@ TEST_CASE("replay: per-GEMM numerics, observed, synthetic, throughput") {
   const std::vector<std::string> lines = Lines(ReadBytes(csv));
   REQUIRE(lines.size() == 5);  // header, 3 GEMMs, total
   const std::vector<std::string> header = CsvFields(lines[0]);
-  CHECK(header.size() == 31);
+  CHECK(header.size() == 32);
   int rows = 0;
   for (const std::string& line : lines) {
     CHECK(CsvFields(line).size() == header.size());
