@@ -51,8 +51,10 @@ ProgressFn ProgressLines(const char* phase) {
   return [=](double done) {
     if (Seconds(*last) < 3) return;
     *last = Clock::now();
-    std::fprintf(stderr, "gemmsim gemm: %s %.0f%% (%.0f s)\n", phase,
-                 100.0 * done, Seconds(*start));
+    const double left = done > 0 ? Seconds(*start) * (1 - done) / done : 0;
+    std::fprintf(stderr,
+                 "gemmsim gemm: %s %.0f%% (%.0f s, about %.0f s left)\n", phase,
+                 100.0 * done, Seconds(*start), left);
   };
 }
 
@@ -101,6 +103,15 @@ void RunGemm(const GemmArgs& args) {
   const std::string kernel = GemmKernelName(
       numerics, s.batches() > 0 ? ProblemOf(g, 0, 0, s.m) : GemmProblem{});
 
+  // Issue 11: a configuration without a fast kernel says so before it runs.
+  const double macs = static_cast<double>(s.elements()) * s.k;
+  if (kernel == "generic" && macs >= 1e8) {
+    std::fprintf(stderr,
+                 "gemmsim gemm: these numerics have no fast kernel (kernel "
+                 "generic: each element through the exact adder, about 100x "
+                 "slower than a fast kernel); progress with the time left "
+                 "follows\n");
+  }
   const Clock::time_point emulate_start = Clock::now();
   const std::vector<double> d =
       EmulateGemm(g, numerics, threads, ProgressLines("emulating"));

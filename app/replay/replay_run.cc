@@ -34,14 +34,29 @@ class Progress {
                  g.batch > 1 ? fmt::format(", batch {}", g.batch).c_str() : "");
     last_ = Clock::now();
   }
+  // Every few seconds: the phase's share done, the run's time so far and
+  // the phase's time left at its pace so far.
   ProgressFn Phase(const char* phase) {
     if (!enabled_) return {};
-    return [this, phase](double done) {
+    const Clock::time_point begin = Clock::now();
+    return [this, phase, begin](double done) {
       if (Seconds(last_) < 5) return;
       last_ = Clock::now();
-      std::fprintf(stderr, "gemmsim replay:   %s %.0f%% (%.0f s)\n", phase,
-                   100 * done, Seconds(start_));
+      const double left = done > 0 ? Seconds(begin) * (1 - done) / done : 0;
+      std::fprintf(stderr,
+                   "gemmsim replay:   %s %.0f%% (%.0f s, about %.0f s left)\n",
+                   phase, 100 * done, Seconds(start_), left);
     };
+  }
+  // Issue 11: a configuration without a fast kernel says so before it runs.
+  void SlowPath(const TraceGemm& g, double macs) {
+    if (!enabled_ || macs < 1e8) return;
+    std::fprintf(stderr,
+                 "gemmsim replay:   %s: these numerics have no fast kernel "
+                 "(kernel generic: each element through the exact adder, "
+                 "about 100x slower); --sample S estimates the error "
+                 "faster\n",
+                 g.name.c_str());
   }
 
  private:
@@ -189,8 +204,9 @@ ReplayResult RunReplay(const Trace& trace, const ReplayOptions& options) {
           g, static_cast<int64_t>(i), options.operands, options.seed);
       r.operands = OperandsText(operands, options.operands, options.seed);
       const PreparedGemm prepared = PrepareGemm(operands, *numerics);
-      const std::vector<double> d =
-          EmulateGemm(prepared, *numerics, options.threads);
+      if (UsesSlowPath(prepared, *numerics)) progress.SlowPath(g, Macs(g));
+      const std::vector<double> d = EmulateGemm(
+          prepared, *numerics, options.threads, progress.Phase("emulating"));
       const std::vector<double> exact = ExactResult(
           prepared, options.threads, progress.Phase("exact reference"));
       const std::vector<double> observed = ObservedValues(operands);

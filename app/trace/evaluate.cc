@@ -85,14 +85,19 @@ GemmProblem ProblemOf(const PreparedGemm& g, int64_t batch, int64_t row_begin,
   return p;
 }
 
+bool UsesSlowPath(const PreparedGemm& g, const Numerics& numerics) {
+  const GemmShapes& s = g.shapes;
+  return s.elements() > 0 &&
+         GemmKernelName(numerics, ProblemOf(g, 0, 0, s.m)) == "generic";
+}
+
 std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
                                 int threads, const ProgressFn& progress) {
   const GemmShapes& s = g.shapes;
   std::vector<double> d(static_cast<size_t>(s.elements()));
   if (d.empty()) return d;
   // The generic kernel costs ~100x a fast one per product: smaller chunks.
-  const bool fast =
-      GemmKernelName(numerics, ProblemOf(g, 0, 0, s.m)) != "generic";
+  const bool fast = !UsesSlowPath(g, numerics);
   InRowChunks(s, threads, fast ? int64_t{1} << 30 : int64_t{1} << 22, progress,
               [&](int64_t batch, int64_t begin, int64_t end) {
                 const GemmProblem p = ProblemOf(g, batch, begin, end);

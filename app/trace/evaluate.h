@@ -42,6 +42,10 @@ using ProgressFn = std::function<void(double fraction_done)>;
 GemmProblem ProblemOf(const PreparedGemm& g, int64_t batch, int64_t row_begin,
                       int64_t row_end);
 
+// Whether `numerics` has no fast kernel for this GEMM (Gemm's "generic"
+// kernel: DotProduct per element, ~100x slower), for warnings.
+bool UsesSlowPath(const PreparedGemm& g, const Numerics& numerics);
+
 // D under `numerics` (Gemm, the fast kernels where they apply), all
 // batches, [batch, m, n] row-major. Results do not depend on `threads`.
 std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
