@@ -15,6 +15,7 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/config/numerics_file.h"
 #include "app/gemm_operands.h"
 #include "app/report_json.h"
@@ -84,11 +85,8 @@ nlohmann::json ErrorJson(const reference::ErrorMetrics& m,
 void RunGemm(const GemmArgs& args) {
   const Clock::time_point start = Clock::now();
   const int threads = ResolveThreadsOption(args.threads);
-  if (!args.json.empty() && args.json == args.out)
-    throw ConfigError("--json and -o name the same file: " + args.out);
+  CheckOutputPaths({{"-o", args.out}, {"--json", args.json}});
   const Numerics numerics = LoadNumerics(args.numerics, args.sets);
-  CheckOutputDirectory(args.out);
-  if (!args.json.empty()) CheckOutputDirectory(args.json);
 
   const OperandTensor a = ReadOperand(args.a), b = ReadOperand(args.b);
   std::optional<OperandTensor> c;

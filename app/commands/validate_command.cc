@@ -14,6 +14,7 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/config/numerics_file.h"
 #include "app/report_json.h"
 #include "app/trace/evaluate.h"
@@ -159,7 +160,7 @@ void RunValidate(const ValidateArgs& a) {
   if (a.top < 1) throw ConfigError("--top: expected a count >= 1");
   if (a.sample < 1) throw ConfigError("--search-sample: expected >= 1");
   const int threads = ResolveThreadsOption(a.threads);
-  if (!a.json.empty()) CheckOutputDirectory(a.json);
+  CheckOutputPaths({{"--json", a.json}});
   const Trace trace = ReadTrace(a.trace);
 
   std::vector<LoadedGemm> gemms;
