@@ -85,7 +85,7 @@ nlohmann::json ErrorJson(const reference::ErrorMetrics& m,
 void RunGemm(const GemmArgs& args) {
   const Clock::time_point start = Clock::now();
   const int threads = ResolveThreadsOption(args.threads);
-  CheckOutputPaths({{"-o", args.out}, {"--json", args.json}});
+  CheckOutputPaths({{"-o", args.out, ".npy"}, {"--json", args.json}});
   const Numerics numerics = LoadNumerics(args.numerics, args.sets);
 
   const OperandTensor a = ReadOperand(args.a), b = ReadOperand(args.b);
@@ -181,7 +181,9 @@ void AddGemmCommand(CLI::App& app) {
       ->required();
   gemm->add_option("B", args->b, "B, as A")->required();
   gemm->add_option("-c", args->c, "C, the addend: float values [..., M, N]");
-  gemm->add_option("-o", args->out, "Output D (.npy)")->required();
+  gemm->add_option("-o", args->out,
+                   "Output D: a .npy path, written under exactly that name")
+      ->required();
   gemm->add_option("--json", args->json,
                    "Write a JSON report: numerics, kernel, error metrics");
   gemm->add_flag("--error", args->error,

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "datapaths/error.h"
@@ -11,6 +13,14 @@ namespace gemmsim::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+bool EndsWithIgnoringCase(const std::string& s, const std::string& end) {
+  return s.size() >= end.size() &&
+         std::equal(end.rbegin(), end.rend(), s.rbegin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
 
 void CheckOne(const OutputPath& out) {
   auto fail = [&](const std::string& why) {
@@ -22,6 +32,13 @@ void CheckOne(const OutputPath& out) {
   if (!fs::is_directory(dir, ec)) fail("no directory " + dir.string());
   if (fs::is_directory(out.path, ec))
     fail("it is a directory; expected a file name");
+  if (!out.extension.empty() &&
+      !EndsWithIgnoringCase(out.path, out.extension)) {
+    throw ConfigError(fmt::format(
+        "{} '{}': expected a file name ending in {} (the output is a {} "
+        "file, written under exactly the name given)",
+        out.option, out.path, out.extension, out.extension));
+  }
   // Creating (and dropping) the output's own temporary is the one test of
   // permission that also holds for root, ACLs and read-only mounts.
   try {

@@ -52,7 +52,7 @@ void Quantize(const QuantizeArgs& args) {
   EncodeOptions o;
   o.rounding = ParseRoundingOption(args.rounding, args.stochastic_bits);
   o.overflow = ParseOverflowOption(args.overflow);
-  CheckOutputPaths({{"OUT", args.out}});
+  CheckOutputPaths({{"OUT", args.out, ".npy"}});
   const io::Tensor in = io::read_npy(args.in);
   if (!HoldsFloatValues(in.dtype) || in.dtype == io::DType::kBF16) {
     throw InputError(
@@ -90,7 +90,7 @@ void Quantize(const QuantizeArgs& args) {
 void Dequantize(const std::string& format, const std::string& in_path,
                 const std::string& out_path) {
   const Format f = ParseFormatOption(format);
-  CheckOutputPaths({{"OUT", out_path}});
+  CheckOutputPaths({{"OUT", out_path, ".npy"}});
   const io::Tensor in = io::read_npy(in_path);
   const std::vector<uint64_t> codes = Codes(in, f, in_path);
   std::vector<double> values(codes.size());
