@@ -38,7 +38,8 @@ struct GemmArgs {
   std::string numerics, a, b, c, out, json;
   bool error = false;  // print the error against the exact result
   std::vector<std::string> sets;
-  int threads = 0;  // 0: every core
+  std::optional<uint64_t> seed;  // --seed: the numerics' seed, last of all
+  int threads = 0;               // 0: every core
 };
 
 double Seconds(Clock::time_point since) {
@@ -86,7 +87,10 @@ void RunGemm(const GemmArgs& args) {
   const Clock::time_point start = Clock::now();
   const int threads = ResolveThreadsOption(args.threads);
   CheckOutputPaths({{"-o", args.out, ".npy"}, {"--json", args.json}});
-  const Numerics numerics = LoadNumerics(args.numerics, args.sets);
+  // --seed N is --set seed=N, applied after every --set.
+  std::vector<std::string> sets = args.sets;
+  if (args.seed) sets.push_back("seed=" + std::to_string(*args.seed));
+  const Numerics numerics = LoadNumerics(args.numerics, sets);
 
   const OperandTensor a = ReadOperand(args.a), b = ReadOperand(args.b);
   std::optional<OperandTensor> c;
@@ -175,6 +179,10 @@ void AddGemmCommand(CLI::App& app) {
   gemm->add_option("--set", args->sets,
                    "KEY=VALUE override of the numerics (repeatable)")
       ->allow_extra_args(false);
+  gemm->add_option("--seed", args->seed,
+                   "Seed of stochastic rounding anywhere in the datapath: "
+                   "overrides the numerics' `seed` (as --set seed=N, after "
+                   "every --set); the same seed gives the same D");
   gemm->add_option("A", args->a,
                    "A: .npy (or FILE.safetensors:TENSOR) of values, or codes "
                    "(unsigned integers) of the input format")
