@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
+#include <vector>
 
 #include "app/commands/commands.h"
+#include "app/commands/unknown_arguments.h"
 #include "app/huge_pages.h"
 #include "datapaths/error.h"
 
@@ -30,7 +33,15 @@ int Run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0 in CLI11.
-    return app.exit(e) == 0 ? 0 : static_cast<int>(gemmsim::ExitCode::kUsage);
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // A mistyped name first: CLI11 would report what it made go missing.
+    const std::string unknown = gemmsim::app::UnknownArgumentMessage(
+        app, std::vector<std::string>(argv + 1, argv + argc));
+    if (unknown.empty())
+      app.exit(e);
+    else
+      std::fprintf(stderr, "gemmsim: error: %s\n", unknown.c_str());
+    return static_cast<int>(gemmsim::ExitCode::kUsage);
   }
   return 0;
 }

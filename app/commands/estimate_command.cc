@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/commands/commands.h"
+#include "app/commands/output_paths.h"
 #include "app/config/machine_file.h"
 #include "app/report_json.h"
 #include "app/trace/trace.h"
@@ -84,6 +85,7 @@ void RunEstimate(const EstimateArgs& args) {
                       "': expected bf16, fp16, fp8 (e4m3, e5m2), tf32, fp32 "
                       "or int8");
   }
+  CheckOutputPaths({{"--json", args.json}});
   const cost::Machine machine = LoadMachine(args.machine, args.sets);
   std::vector<cost::GemmShape> gemms;
   if (args.shape.empty()) {

@@ -15,6 +15,7 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/config/numerics_file.h"
 #include "app/gemm_operands.h"
 #include "app/report_json.h"
@@ -37,7 +38,8 @@ struct GemmArgs {
   std::string numerics, a, b, c, out, json;
   bool error = false;  // print the error against the exact result
   std::vector<std::string> sets;
-  int threads = 0;  // 0: every core
+  std::optional<uint64_t> seed;  // --seed: the numerics' seed, last of all
+  int threads = 0;               // 0: every core
 };
 
 double Seconds(Clock::time_point since) {
@@ -87,11 +89,11 @@ nlohmann::json ErrorJson(const reference::ErrorMetrics& m,
 void RunGemm(const GemmArgs& args) {
   const Clock::time_point start = Clock::now();
   const int threads = ResolveThreadsOption(args.threads);
-  if (!args.json.empty() && args.json == args.out)
-    throw ConfigError("--json and -o name the same file: " + args.out);
-  const Numerics numerics = LoadNumerics(args.numerics, args.sets);
-  CheckOutputDirectory(args.out);
-  if (!args.json.empty()) CheckOutputDirectory(args.json);
+  CheckOutputPaths({{"-o", args.out, ".npy"}, {"--json", args.json}});
+  // --seed N is --set seed=N, applied after every --set.
+  std::vector<std::string> sets = args.sets;
+  if (args.seed) sets.push_back("seed=" + std::to_string(*args.seed));
+  const Numerics numerics = LoadNumerics(args.numerics, sets);
 
   const OperandTensor a = ReadOperand(args.a), b = ReadOperand(args.b);
   std::optional<OperandTensor> c;
@@ -215,13 +217,19 @@ void AddGemmCommand(CLI::App& app) {
   gemm->add_option("--set", args->sets,
                    "KEY=VALUE override of the numerics (repeatable)")
       ->allow_extra_args(false);
+  gemm->add_option("--seed", args->seed,
+                   "Seed of stochastic rounding anywhere in the datapath: "
+                   "overrides the numerics' `seed` (as --set seed=N, after "
+                   "every --set); the same seed gives the same D");
   gemm->add_option("A", args->a,
                    "A: .npy (or FILE.safetensors:TENSOR) of values, or codes "
                    "(unsigned integers) of the input format")
       ->required();
   gemm->add_option("B", args->b, "B, as A")->required();
   gemm->add_option("-c", args->c, "C, the addend: float values [..., M, N]");
-  gemm->add_option("-o", args->out, "Output D (.npy)")->required();
+  gemm->add_option("-o", args->out,
+                   "Output D: a .npy path, written under exactly that name")
+      ->required();
   gemm->add_option("--json", args->json,
                    "Write a JSON report: numerics, kernel, error metrics");
   gemm->add_flag("--error", args->error,

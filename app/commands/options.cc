@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <filesystem>
 #include <thread>
 
 #include "datapaths/error.h"
@@ -49,17 +48,6 @@ int ResolveThreadsOption(int requested) {
   }
   if (requested > 0) return requested;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
-
-void CheckOutputDirectory(const std::string& path, const std::string& option) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw InputError(path, "",
-                     "cannot write" + (option.empty() ? "" : " " + option) +
-                         ": no directory " + dir.string());
-  }
 }
 
 }  // namespace gemmsim::app

@@ -23,9 +23,4 @@ void AddThreadsOption(CLI::App* command, int* threads);
 // --threads N: N in 1..4096, or 0 for every core; the count to use.
 int ResolveThreadsOption(int requested);
 
-// Fails before the work, not after it, when an output cannot be written:
-// InputError (exit 3) "cannot write[ OPTION]: no directory DIR".
-void CheckOutputDirectory(const std::string& path,
-                          const std::string& option = "");
-
 }  // namespace gemmsim::app

@@ -6,6 +6,7 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/tensor_values.h"
 #include "datapaths/error.h"
 #include "datapaths/formats/bulk.h"
@@ -51,6 +52,7 @@ void Quantize(const QuantizeArgs& args) {
   EncodeOptions o;
   o.rounding = ParseRoundingOption(args.rounding, args.stochastic_bits);
   o.overflow = ParseOverflowOption(args.overflow);
+  CheckOutputPaths({{"OUT", args.out, ".npy"}});
   const io::Tensor in = io::read_npy(args.in);
   if (!HoldsFloatValues(in.dtype) || in.dtype == io::DType::kBF16) {
     throw InputError(
@@ -88,6 +90,7 @@ void Quantize(const QuantizeArgs& args) {
 void Dequantize(const std::string& format, const std::string& in_path,
                 const std::string& out_path) {
   const Format f = ParseFormatOption(format);
+  CheckOutputPaths({{"OUT", out_path, ".npy"}});
   const io::Tensor in = io::read_npy(in_path);
   const std::vector<uint64_t> codes = Codes(in, f, in_path);
   std::vector<double> values(codes.size());

@@ -11,6 +11,7 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/config/machine_file.h"
 #include "app/replay/replay_report.h"
 #include "app/replay/replay_run.h"
@@ -37,8 +38,6 @@ void RunReplayCommand(const ReplayArgs& args) {
         "element)",
         args.sample));
   }
-  if (!args.json.empty() && args.json == args.csv)
-    throw ConfigError("--json and --csv name the same file: " + args.json);
   ReplayOptions options;
   options.numerics = args.numerics;
   options.sets = args.sets;
@@ -47,8 +46,7 @@ void RunReplayCommand(const ReplayArgs& args) {
   options.seed = args.seed;
   options.threads = ResolveThreadsOption(args.threads);
   if (!args.machine.empty()) options.machine = LoadMachine(args.machine);
-  for (const std::string& path : {args.json, args.csv})
-    if (!path.empty()) CheckOutputDirectory(path);
+  CheckOutputPaths({{"--json", args.json}, {"--csv", args.csv}});
 
   const Trace trace = ReadTrace(args.trace);
   const ReplayResult result = RunReplay(trace, options);

@@ -15,6 +15,7 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/sweep/budget.h"
 #include "app/sweep/svg_plot.h"
 #include "app/sweep/sweep_csv.h"
@@ -48,19 +49,8 @@ void CheckArgs(const SweepArgs& args) {
     throw ConfigError(fmt::format(
         "--budget {}: expected a finite error bound >= 0", *args.budget));
   }
-  const std::vector<std::pair<const char*, std::string>> outputs = {
-      {"--csv", args.csv}, {"--plot", args.plot}, {"--json", args.json}};
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (outputs[i].second.empty()) continue;
-    CheckOutputDirectory(outputs[i].second, outputs[i].first);
-    for (size_t j = 0; j < i; ++j) {
-      if (outputs[j].second == outputs[i].second) {
-        throw ConfigError(fmt::format("{} and {} name the same file: {}",
-                                      outputs[j].first, outputs[i].first,
-                                      outputs[i].second));
-      }
-    }
-  }
+  CheckOutputPaths(
+      {{"--csv", args.csv}, {"--plot", args.plot}, {"--json", args.json}});
 }
 
 void RunSweep(const SweepArgs& args) {

@@ -1,7 +1,8 @@
 // gemmsim validate (SPEC.md "Command line"): are the observed outputs of a
 // trace bit-exactly what a numerics model computes? With --search, which
-// accumulator model explains them best? The logic is in app/validate/;
-// this file reads the trace, resolves numerics and reports.
+// accumulator model explains them best (and, with --write-best, that model
+// as a numerics file)? The logic is in app/validate/; this file reads the
+// trace, resolves numerics and reports.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -14,12 +15,14 @@
 
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
+#include "app/commands/output_paths.h"
 #include "app/config/numerics_file.h"
 #include "app/report_json.h"
 #include "app/trace/evaluate.h"
 #include "app/trace/trace.h"
 #include "app/trace/trace_operands.h"
 #include "app/validate/base_numerics.h"
+#include "app/validate/best_numerics_file.h"
 #include "app/validate/fp8_fp16_split_model.h"
 #include "app/validate/model_search.h"
 #include "app/validate/search_report.h"
@@ -34,6 +37,7 @@ namespace {
 
 struct ValidateArgs {
   std::string trace, numerics, json;
+  std::string write_best;  // --write-best FILE: the search's best as numerics
   std::vector<std::string> sets;
   int show = 5;
   int threads = 0;
@@ -111,9 +115,36 @@ int64_t RunCompare(const std::vector<LoadedGemm>& gemms, const ValidateArgs& a,
   return elements - matches;
 }
 
-// Returns how many groups no candidate explains completely.
+// --write-best: the group's best model expressible as numerics into its
+// file, committed with the report at the end; what the report says of it.
+nlohmann::json StageBestFile(
+    const SearchGroupReport& r, const ValidateArgs& a, int groups,
+    std::vector<std::unique_ptr<io::AtomicOutputFile>>* best) {
+  const std::string path =
+      BestNumericsPath(a.write_best, groups, r.gemm_names.front());
+  int rank = 0;
+  const RankedCandidate* pick = BestExpressible(r.result, &rank);
+  if (!pick) {
+    fmt::print(stderr,
+               "gemmsim validate: --write-best: no candidate for {} is "
+               "expressible as numerics; {} not written\n",
+               fmt::join(r.gemm_names, ", "), path);
+    return nullptr;
+  }
+  best->push_back(std::make_unique<io::AtomicOutputFile>(path));
+  best->back()->write(BestNumericsText(r, *pick, rank, a.trace, path));
+  fmt::print("  best expressible as numerics: rank {}, written to {}\n", rank,
+             path);
+  return {{"file", path},
+          {"rank", rank},
+          {"exact_match_fraction", pick->exact_match_fraction()}};
+}
+
+// Returns how many groups no candidate explains completely. With
+// --write-best, *best gets each group's file, to be committed at the end.
 int RunSearch(const std::vector<LoadedGemm>& gemms, const ValidateArgs& a,
-              int threads, nlohmann::json* report) {
+              int threads, nlohmann::json* report,
+              std::vector<std::unique_ptr<io::AtomicOutputFile>>* best) {
   // GEMMs under the same base are searched together, in trace order.
   std::vector<std::string> order;
   std::map<std::string, std::vector<const LoadedGemm*>> groups;
@@ -148,7 +179,12 @@ int RunSearch(const std::vector<LoadedGemm>& gemms, const ValidateArgs& a,
     if (r.result.ranked.empty() ||
         r.result.ranked.front().exact_match_fraction() < 1.0)
       ++unexplained;
-    list.push_back(SearchJson(r));
+    nlohmann::json item = SearchJson(r);
+    if (!a.write_best.empty()) {
+      item["best_numerics_file"] =
+          StageBestFile(r, a, static_cast<int>(order.size()), best);
+    }
+    list.push_back(item);
   }
   (*report)["searches"] = list;
   return unexplained;
@@ -158,8 +194,12 @@ void RunValidate(const ValidateArgs& a) {
   if (a.show < 0) throw ConfigError("--show: expected a count >= 0");
   if (a.top < 1) throw ConfigError("--top: expected a count >= 1");
   if (a.sample < 1) throw ConfigError("--search-sample: expected >= 1");
+  if (!a.write_best.empty() && !a.search) {
+    throw ConfigError(
+        "--write-best needs --search: it writes the search's best model");
+  }
   const int threads = ResolveThreadsOption(a.threads);
-  if (!a.json.empty()) CheckOutputDirectory(a.json);
+  CheckOutputPaths({{"--json", a.json}, {"--write-best", a.write_best}});
   const Trace trace = ReadTrace(a.trace);
 
   std::vector<LoadedGemm> gemms;
@@ -184,6 +224,12 @@ void RunValidate(const ValidateArgs& a) {
     fmt::print("skipped {} GEMMs without observed outputs: {}\n",
                skipped.size(), fmt::join(skipped, ", "));
   }
+  if (!a.write_best.empty() && gemms.empty()) {
+    fmt::print(stderr,
+               "gemmsim validate: --write-best: no GEMM has observed outputs "
+               "to search; {} not written\n",
+               a.write_best);
+  }
 
   nlohmann::json report = JsonHeader();
   report["command"] = a.search ? "validate --search" : "validate";
@@ -192,8 +238,9 @@ void RunValidate(const ValidateArgs& a) {
   if (!a.numerics.empty())
     report["numerics"] = NumericsToJson(LoadNumerics(a.numerics, a.sets));
   std::string failure;
+  std::vector<std::unique_ptr<io::AtomicOutputFile>> best;
   if (a.search) {
-    const int unexplained = RunSearch(gemms, a, threads, &report);
+    const int unexplained = RunSearch(gemms, a, threads, &report, &best);
     if (unexplained)
       failure = fmt::format(
           "no candidate explains every observed output in "
@@ -208,6 +255,7 @@ void RunValidate(const ValidateArgs& a) {
   if (!a.json.empty()) {
     io::WriteFileAtomically(a.json, io::ReportJson(report) + "\n");
   }
+  for (const auto& file : best) file->commit();
   if (!failure.empty()) throw Error(ExitCode::kCheckFailed, failure);
 }
 
@@ -243,6 +291,11 @@ void AddValidateCommand(CLI::App& app) {
                 "files); exit 1 when no candidate explains them all");
   cmd->add_option("--top", args->top, "--search: candidates reported")
       ->capture_default_str();
+  cmd->add_option("--write-best", args->write_best,
+                  "--search: write the best model expressible as numerics as "
+                  "a numerics YAML file that --numerics FILE reads back; with "
+                  "GEMMs under different bases, one file per group, its first "
+                  "GEMM's name before the extension (best.NAME.yaml)");
   cmd->add_option("--search-sample", args->sample,
                   "--search: output elements every candidate is first tried "
                   "on (the best are then confirmed on all)")

@@ -8,6 +8,7 @@
 
 #include "app/config/yaml_text.h"
 #include "app/data_dir.h"
+#include "app/did_you_mean.h"
 #include "datapaths/error.h"
 
 namespace gemmsim::app {
@@ -47,12 +48,19 @@ ConfigFile FindConfigFile(const std::string& kind,
   const std::string preset = PresetDir(kind) + "/" + name_or_path + ".yaml";
   if (!name_or_path.empty() && fs::is_regular_file(preset, ec))
     return {preset, name_or_path};
+  // A short answer: the nearest names and where the rest are, not all ~55.
   const std::vector<std::string> names = PresetNames(kind);
-  std::string message = "unknown " + kind + " preset '" + name_or_path +
-                        "': expected a file path or one of the presets in " +
-                        PresetDir(kind) + ":";
-  if (names.empty()) message += " (none found; is GEMMSIM_DATA_DIR right?)";
-  for (const std::string& n : names) message += " " + n;
+  const std::string what = kind == "machines" ? "machine" : kind;
+  std::string message = "unknown " + what + " preset '" + name_or_path + "'" +
+                        DidYouMean(name_or_path, names) +
+                        " (expected a file path or ";
+  if (names.empty()) {
+    message += "a preset; none found in " + PresetDir(kind) +
+               ": is GEMMSIM_DATA_DIR right?)";
+  } else {
+    message += "one of the " + std::to_string(names.size()) + " " + what +
+               " presets: ls " + PresetDir(kind) + ")";
+  }
   throw ConfigError(message);
 }
 

@@ -22,7 +22,8 @@ struct ConfigFile {
 // `kind` is the folder under configs/ ("numerics", "machines"). A value that
 // names an existing file, contains '/', or ends in .yaml/.yml is a path (it
 // need not exist yet: reading it reports that); anything else is a preset
-// name. Throws ConfigError listing the presets for an unknown name.
+// name. Throws ConfigError for an unknown name, suggesting the nearest
+// presets and saying where they all are.
 ConfigFile FindConfigFile(const std::string& kind,
                           const std::string& name_or_path);
 

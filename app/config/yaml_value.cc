@@ -5,27 +5,11 @@
 #include <limits>
 #include <set>
 
+#include "app/did_you_mean.h"
 #include "datapaths/error.h"
 
 namespace gemmsim::app {
 namespace {
-
-// Levenshtein distance, to suggest `block` for `blok`.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // "a, b or c".
 std::string Alternatives(const std::vector<std::string>& names) {
@@ -171,12 +155,8 @@ void YamlValue::CheckKeys(std::initializer_list<std::string_view> allowed,
     std::string message = "unknown key; expected one of: ";
     for (size_t i = 0; i < names.size(); ++i)
       message += (i ? ", " : "") + names[i];
-    const auto closest = std::min_element(
-        names.begin(), names.end(), [&](const auto& a, const auto& b) {
-          return EditDistance(name, a) < EditDistance(name, b);
-        });
-    if (closest != names.end() && EditDistance(name, *closest) <= 2)
-      message += " (did you mean '" + *closest + "'?)";
+    const std::vector<std::string> closest = ClosestNames(name, names, 1);
+    if (!closest.empty()) message += " (did you mean '" + closest[0] + "'?)";
     key.Fail(message);
   }
 }

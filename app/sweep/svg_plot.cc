@@ -10,10 +10,14 @@
 namespace gemmsim::app {
 namespace {
 
-constexpr double kWidth = 880;
-constexpr double kPlotHeight = 360;  // the data area; the margins add to it
-constexpr double kCharWidth = 7.3;   // of 12 px DejaVu Sans, measured
-constexpr size_t kMaxLabel = 40;     // longer labels are cut ("...")
+constexpr double kWidth = 880;         // the least; a wide legend adds to it
+constexpr double kPlotHeight = 360;    // the data area; the margins add to it
+constexpr double kMinPlotWidth = 560;  // of the data area, beside a legend
+constexpr double kCharWidth = 7.3;     // of 12 px DejaVu Sans, measured
+constexpr size_t kMaxLabel = 40;       // longer tick labels are cut ("...")
+constexpr size_t kLegendChars = 40;    // longer legend names are wrapped
+constexpr double kLegendLine = 16;     // between wrapped lines of one name
+constexpr double kLegendEntry = 20;    // from one name's first line to the next
 
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -48,6 +52,51 @@ std::string Cut(const std::string& s) {
 
 double TextWidth(const std::string& s) {
   return kCharWidth * static_cast<double>(s.size());
+}
+
+// `s` in lines of at most `max` bytes, broken after a space or comma where
+// there is one and never inside a UTF-8 character: a legend shows the whole
+// name, however long, rather than cut it.
+std::vector<std::string> Wrap(const std::string& s, size_t max) {
+  std::vector<std::string> lines;
+  size_t begin = 0;
+  while (s.size() - begin > max) {
+    size_t end = begin + max;
+    while (end > begin && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+      --end;  // the start of the character at the limit
+    const size_t space = s.find_last_of(" ,", end - 1);
+    if (space != std::string::npos && space >= begin + max / 2) end = space + 1;
+    if (end == begin) end = begin + max;  // no boundary found: bytes
+    std::string line = s.substr(begin, end - begin);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(line);
+    begin = end;
+    while (begin < s.size() && s[begin] == ' ') ++begin;
+  }
+  if (begin < s.size() || lines.empty()) lines.push_back(s.substr(begin));
+  return lines;
+}
+
+// Where the legend's names go: wrapped, and the box they need.
+struct Legend {
+  std::vector<std::vector<std::string>> lines;  // per series
+  double width = 0, height = 0;                 // 0 without a legend
+};
+
+Legend LayOutLegend(const LinePlot& plot) {
+  Legend legend;
+  if (plot.series.size() < 2) return legend;
+  double widest = 0;
+  legend.height = 10;
+  for (const PlotSeries& s : plot.series) {
+    legend.lines.push_back(Wrap(s.name, kLegendChars));
+    for (const std::string& line : legend.lines.back())
+      widest = std::max(widest, TextWidth(line));
+    legend.height +=
+        kLegendEntry + kLegendLine * (legend.lines.back().size() - 1);
+  }
+  legend.width = widest + 48;  // the sample line and marker, the padding
+  return legend;
 }
 
 std::optional<double> AsNumber(const std::string& s) {
@@ -203,12 +252,12 @@ std::string Marker(size_t index, double x, double y, const char* color,
 }  // namespace
 
 std::string RenderSvgPlot(const LinePlot& plot) {
-  const bool legend = plot.series.size() > 1;
-  double legend_width = 0;
-  for (const PlotSeries& s : plot.series)
-    legend_width = std::max(legend_width, TextWidth(Cut(s.name)));
-  legend_width = legend ? legend_width + 48 : 0;
-  const double x0 = 86, x1 = kWidth - 24 - legend_width;
+  // A wide legend widens the canvas instead of squeezing the data, and a
+  // tall one lengthens it: nothing drawn falls outside the SVG.
+  const Legend legend = LayOutLegend(plot);
+  const double legend_width = legend.width;
+  const double width = std::max(kWidth, 86 + kMinPlotWidth + 24 + legend_width);
+  const double x0 = 86, x1 = width - 24 - legend_width;
   const double y0 = plot.subtitle.empty() ? 48 : 66;
 
   // x tick labels: horizontal when they fit their slots, else slanted.
@@ -221,7 +270,8 @@ std::string RenderSvgPlot(const LinePlot& plot) {
   const bool slanted = !xa.numeric && widest > slot - 8;
   const double tick_height = slanted ? widest * 0.574 + 18 : 20;  // sin 35°
   const double y1 = y0 + kPlotHeight;
-  const double height = y1 + tick_height + 44;
+  const double height =
+      std::max(y1 + tick_height + 44, y0 + legend.height + 12);
 
   const YAxis ya = PlaceY(plot);
   auto ypix = [&](double v) {
@@ -236,16 +286,16 @@ std::string RenderSvgPlot(const LinePlot& plot) {
       "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
       "font-size=\"12\">\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-      kWidth, height);
+      width, height);
   svg += fmt::format(
       "<text x=\"{:.1f}\" y=\"24\" font-size=\"16\" font-weight=\"bold\" "
       "text-anchor=\"middle\">{}</text>\n",
-      kWidth / 2, Escape(plot.title));
+      width / 2, Escape(plot.title));
   if (!plot.subtitle.empty()) {
     svg += fmt::format(
         "<text x=\"{:.1f}\" y=\"44\" font-size=\"12\" fill=\"#444\" "
         "text-anchor=\"middle\">{}</text>\n",
-        kWidth / 2, Escape(plot.subtitle));
+        width / 2, Escape(plot.subtitle));
   }
 
   // Grid and y ticks.
@@ -360,22 +410,29 @@ std::string RenderSvgPlot(const LinePlot& plot) {
     svg += markers + "</g>\n";
   }
 
-  if (legend) {
+  if (!legend.lines.empty()) {
     const double lx = x1 + 16;
     svg += fmt::format(
         "<g class=\"legend\"><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
         "height=\"{:.1f}\" fill=\"white\" stroke=\"#bbb\"/>\n",
-        lx, y0, legend_width - 4, 10 + 20.0 * plot.series.size());
+        lx, y0, legend_width - 4, legend.height);
+    double y = y0 + 18;
     for (size_t s = 0; s < plot.series.size(); ++s) {
       const char* color = kColors[s % std::size(kColors)];
-      const double y = y0 + 18 + 20.0 * s;
       svg += fmt::format(
           "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
           "stroke=\"{}\" stroke-width=\"2\"/>\n",
           lx + 8, y, lx + 32, y, color);
       svg += Marker(s, lx + 20, y, color, false, plot.series[s].name);
-      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", lx + 40,
-                         y + 4, Escape(Cut(plot.series[s].name)));
+      // One <text>, a <tspan> per wrapped line.
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">", lx + 40, y + 4);
+      const std::vector<std::string>& lines = legend.lines[s];
+      for (size_t i = 0; i < lines.size(); ++i) {
+        svg += fmt::format("<tspan x=\"{:.1f}\" y=\"{:.1f}\">{}</tspan>",
+                           lx + 40, y + 4 + kLegendLine * i, Escape(lines[i]));
+      }
+      svg += "</text>\n";
+      y += kLegendEntry + kLegendLine * (lines.size() - 1);
     }
     svg += "</g>\n";
   }

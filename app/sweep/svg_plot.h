@@ -3,6 +3,8 @@
 // markers per series over shared x values, a log-scale y axis when the
 // values span more than a decade, an optional dashed horizontal budget line,
 // a legend, and a tooltip (<title>) on every marker with its exact value.
+// The legend shows every name in full, wrapped at 40 characters; the canvas
+// grows to the right and downwards to hold it, never cutting it off.
 #pragma once
 
 #include <optional>

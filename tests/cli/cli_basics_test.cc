@@ -53,6 +53,49 @@ TEST_CASE("usage errors exit 2 with a message on stderr") {
   CHECK(bad.err.find("unknown format 'E4M3'") != std::string::npos);
 }
 
+TEST_CASE("a mistyped subcommand, option or preset gets a did-you-mean") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"gemmm"}, "unknown subcommand 'gemmm'; did you mean 'gemm'?"},
+      {{"frobnicate"}, "unknown subcommand 'frobnicate' (the subcommands: "},
+      {{"gemm", "--numerix", "exact", "a.npy", "b.npy", "-o", "d.npy"},
+       "gemm: unknown option '--numerix'; did you mean '--numerics'?"},
+      {{"gemm", "--numerics=exact", "-numerics", "exact"},
+       "unknown option '-numerics'; did you mean '--numerics'?"},
+      {{"formats", "--jsno"},
+       "unknown option '--jsno'; did you mean '--json'?"},
+      {{"formats", "--bogus"}, "unknown option '--bogus' (gemmsim formats "},
+      {{"--verison"}, "unknown option '--verison'; did you mean '--version'?"},
+      {{"gemm", "--numerics", "h100-e4m3-fp3", "a.npy", "b.npy", "-o", "d.npy"},
+       "unknown numerics preset 'h100-e4m3-fp3'; did you mean "
+       "'h100-e4m3-fp32'? (expected a file path or one of the "},
+      {{"estimate", "--machine", "gaudi", "--shape", "8x8x8"},
+       "unknown machine preset 'gaudi'; did you mean 'gaudi2' or 'gaudi3'?"},
+  };
+  int checked = 0;
+  for (const Case& c : cases) {
+    const RunResult r = RunGemmsim(c.args);
+    CAPTURE(c.message);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    // No list of every preset: the message stays one short line.
+    CHECK(r.err.find("gaudi2-bf16-fp32") == std::string::npos);
+    CHECK(r.err.size() < 300);
+    ++checked;
+  }
+  CHECK(checked == 9);
+  // A negative number is a value, not an unknown option -1.
+  const RunResult negative = RunGemmsim(
+      {"quantize", "--format", "e4m3fn", "--stochastic-bits", "-1", "a", "b"});
+  CHECK(negative.exit_code == 2);
+  CHECK(negative.err.find("--stochastic-bits -1: expected 1..32") !=
+        std::string::npos);
+}
+
 TEST_CASE("formats lists every spec format, as a table and as JSON") {
   const RunResult table = RunGemmsim({"formats"});
   CHECK(table.exit_code == 0);

@@ -275,6 +275,41 @@ TEST_CASE("--set accumulate.format=fp16 rounds 2048 + 1 back to 2048") {
   CHECK(r.out.find("exact matches 0 of 1") != std::string::npos);
 }
 
+TEST_CASE("--seed N is --set seed=N, applied after every --set") {
+  TempDir dir;
+  const std::string a = dir.file("a.npy"), b = dir.file("b.npy");
+  // Values that are not all exact in fp16 sums: stochastic rounding of the
+  // accumulator draws on the seed at almost every step.
+  std::vector<float> av(4 * 64), bv(64 * 8);
+  for (size_t i = 0; i < av.size(); ++i) av[i] = 0.25f + 0.37f * (i % 13);
+  for (size_t i = 0; i < bv.size(); ++i) bv[i] = 1.5f - 0.29f * (i % 11);
+  WriteF32(a, {4, 64}, av);
+  WriteF32(b, {64, 8}, bv);
+  auto run = [&](const std::vector<std::string>& seed, const char* name) {
+    std::vector<std::string> args = {"--numerics", "fp8-acc-fp16", "--set",
+                                     "accumulate.rounding=stochastic"};
+    args.insert(args.end(), seed.begin(), seed.end());
+    const std::string d = dir.file(name);
+    args.insert(args.end(), {a, b, "-o", d, "--json", d + ".json"});
+    const RunResult r = Gemm(args);
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(ReadBytes(d + ".json"));
+    return std::make_pair(ReadBytes(d), j["numerics"]["seed"].get<uint64_t>());
+  };
+  const auto seed7 = run({"--seed", "7"}, "d7.npy");
+  const auto set7 = run({"--set", "seed=7"}, "s7.npy");
+  const auto both = run({"--seed", "7", "--set", "seed=3"}, "b7.npy");
+  const auto seed8 = run({"--seed", "8"}, "d8.npy");
+  CHECK(seed7.second == 7);
+  CHECK(both.second == 7);  // --seed wins over --set seed=
+  CHECK(seed8.second == 8);
+  CHECK(seed7.first == set7.first);
+  CHECK(seed7.first == both.first);
+  CHECK(seed7.first != seed8.first);
+  const RunResult help = Gemm({"--help"});
+  CHECK(help.out.find("--seed") != std::string::npos);
+}
+
 TEST_CASE("block-scaled inputs (mx, per_tensor) of exact values give exact D") {
   TempDir dir;
   const std::string a = dir.file("a.npy"), b = dir.file("b.npy"),

@@ -104,6 +104,7 @@ const Plain kPlain[] = {
     {"gaudi2-e4m3-fp32", "e4m3fnuz", "fp32", 1, "fp32"},
     {"gaudi2-bf16-fp32", "bf16", "fp32", 1, "fp32"},
     {"gaudi3-e4m3-fp32", "e4m3fn", "fp32", 1, "fp32"},
+    {"gaudi3-bf16-fp32", "bf16", "fp32", 1, "fp32"},
     {"fp8-acc-fp32", "e4m3fn", "fp32", 1, "fp32"},
     {"fp8-acc-fp16", "e4m3fn", "fp16", 1, "fp16"},
     {"fp8-acc-bf16", "e4m3fn", "bf16", 1, "bf16"},
@@ -126,8 +127,8 @@ TEST_CASE("every required preset is bundled") {
     CHECK(has(p.name));
     ++checked;
   }
-  CHECK(checked == 55);
-  CHECK(names.size() >= 55);
+  CHECK(checked == 56);
+  CHECK(names.size() >= 56);
   // No H100 FP8 preset with fp16 output: that path is an open question.
   CHECK_FALSE(has("h100-e4m3-fp16"));
 }
@@ -200,7 +201,7 @@ TEST_CASE("Gaudi and idealised presets: plain sequential RNE accumulators") {
     CHECK(n.output.format.name() == p.output);
     ++checked;
   }
-  CHECK(checked == 7);
+  CHECK(checked == 8);
   // Gaudi 2's E4M3: bias 8, max 240 (SPEC.md).
   const Numerics g2 = LoadNumerics("gaudi2-e4m3-fp32");
   CHECK(g2.a.format.layout().bias == 8);

@@ -1,7 +1,8 @@
 // The SVG plot is well-formed XML with the parts a reader needs: title,
 // axis labels, one series group per combination with a legend entry, the
 // budget line, a log axis when the values span more than a decade, zeros
-// drawn and labelled.
+// drawn and labelled, a legend inside the canvas however long or many the
+// names.
 #include "app/sweep/svg_plot.h"
 
 #include <doctest/doctest.h>
@@ -11,6 +12,8 @@
 #include <cmath>
 #include <functional>
 #include <sstream>
+
+#include "io/utf8.h"
 
 namespace gemmsim::app {
 namespace {
@@ -141,6 +144,93 @@ TEST_CASE("plot: long categorical labels are slanted, not overlapping") {
   const std::string svg = RenderSvgPlot(plot);
   Parse(svg);
   CHECK(svg.find("rotate(-35)") != std::string::npos);
+}
+
+// 12 px DejaVu Sans is at most ~7.3 px a character in these names: the
+// plot's own estimate, against which the legend box is sized.
+double Width(const std::string& text) { return 7.3 * text.size(); }
+
+std::string WithoutSpaces(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+  return s;
+}
+
+// Every line of the legend lies inside its box, the box inside the SVG, and
+// every name is there in full (wrapped, not cut).
+void CheckLegendFits(const LinePlot& plot) {
+  const std::string svg = RenderSvgPlot(plot);
+  const pt::ptree tree = Parse(svg);
+  const pt::ptree& root = tree.get_child("svg");
+  const double width = root.get<double>("<xmlattr>.width");
+  const double height = root.get<double>("<xmlattr>.height");
+  const std::string view_box = "0 0 " +
+                               root.get<std::string>("<xmlattr>.width") + " " +
+                               root.get<std::string>("<xmlattr>.height");
+  CHECK(root.get<std::string>("<xmlattr>.viewBox") == view_box);
+  std::vector<const pt::ptree*> groups;
+  Collect(root, "g", &groups);
+  const pt::ptree* legend = nullptr;
+  for (const pt::ptree* g : groups) {
+    if (g->get<std::string>("<xmlattr>.class", "") == "legend") legend = g;
+  }
+  REQUIRE(legend != nullptr);
+  const double bx = legend->get<double>("rect.<xmlattr>.x");
+  const double by = legend->get<double>("rect.<xmlattr>.y");
+  const double bw = legend->get<double>("rect.<xmlattr>.width");
+  const double bh = legend->get<double>("rect.<xmlattr>.height");
+  CHECK(bx >= 0);
+  CHECK(by >= 0);
+  CHECK(bx + bw <= width);
+  CHECK(by + bh <= height);
+  size_t entry = 0;
+  for (const auto& [key, text] : *legend) {
+    if (key != "text") continue;
+    REQUIRE(entry < plot.series.size());
+    std::string shown;
+    for (const auto& [tkey, span] : text) {
+      if (tkey != "tspan") continue;
+      const std::string line = span.data();
+      const double x = span.get<double>("<xmlattr>.x");
+      const double y = span.get<double>("<xmlattr>.y");
+      CAPTURE(line);
+      CHECK(x >= bx);
+      CHECK(x + Width(line) <= bx + bw);
+      CHECK(y - 12 >= by);
+      CHECK(y + 4 <= by + bh);
+      CHECK_FALSE(io::FirstInvalidUtf8(line).has_value());
+      shown += line;
+    }
+    CHECK(WithoutSpaces(shown) == WithoutSpaces(plot.series[entry].name));
+    ++entry;
+  }
+  CHECK(entry == plot.series.size());
+}
+
+TEST_CASE("plot: the legend fits the canvas, long names and many series") {
+  LinePlot plot = ThreeSeries();
+  SUBCASE("three short names") {}
+  SUBCASE("long names are wrapped and widen the canvas") {
+    for (int s = 0; s < 3; ++s) {
+      plot.series[s].name =
+          "accumulate.promote={every: " + std::to_string(32 << s) +
+          ", format: fp32, rounding: rne}, accumulate.block=" +
+          std::to_string(16 << s) + ", accumulate.alignment=truncate";
+    }
+    plot.series[1].name += std::string(70, 'x');  // no place to break
+    // Two-byte characters, no space: a break never splits one.
+    plot.series[2].name = "t";
+    for (int i = 0; i < 59; ++i) plot.series[2].name += "\xc3\xa9";
+  }
+  SUBCASE("many series lengthen the canvas") {
+    const PlotSeries first = plot.series[0];
+    plot.series.clear();
+    for (int s = 0; s < 40; ++s) {
+      PlotSeries series = first;
+      series.name = "accumulate.format=e8m" + std::to_string(s);
+      plot.series.push_back(series);
+    }
+  }
+  CheckLegendFits(plot);
 }
 
 }  // namespace

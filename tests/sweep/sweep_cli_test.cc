@@ -131,6 +131,39 @@ TEST_CASE("sweep: a bad --vary key or value is exit 2 before any work") {
   CHECK(checked == 4);
 }
 
+TEST_CASE("sweep: an output that cannot be written fails before any point") {
+  Sweep s;
+  const std::string csv = s.dir.file("s.csv");
+  struct Case {
+    std::vector<std::string> outputs;
+    int exit_code;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {{"--plot", s.dir.path()}, 3, "cannot write --plot: it is a directory"},
+      {{"--json", s.dir.path() + "/"}, 3, "cannot write --json: it is a dir"},
+      {{"--plot", s.dir.file("no/p.svg")}, 3, "cannot write --plot: no dir"},
+      {{"--csv", csv, "--json", s.dir.path() + "/./s.csv"},
+       2,
+       "--csv and --json name the same file"},
+  };
+  int checked = 0;
+  for (const Case& c : cases) {
+    std::vector<std::string> args = kSixPoints;
+    args.insert(args.end(), c.outputs.begin(), c.outputs.end());
+    if (c.outputs.front() != "--csv") args.insert(args.end(), {"--csv", csv});
+    const RunResult r = s.Run(args);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == c.exit_code);
+    CHECK(r.err.find(c.expect) != std::string::npos);
+    CHECK(r.err.find("gemmsim sweep: [") == std::string::npos);
+    CHECK(r.out.empty());
+    CHECK(!FileExists(csv));
+    ++checked;
+  }
+  CHECK(checked == 4);
+}
+
 TEST_CASE("sweep --resume runs only the missing points") {
   Sweep s;
   const std::string full = s.dir.file("full.csv"),

@@ -1,12 +1,13 @@
 // gemmsim validate end to end on traces built from the real H100 captures:
 // exit codes, the bit display, the JSON report, bad inputs, and a search
-// whose pasted flags validate.
+// whose pasted flags, and whose --write-best file, validate.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "app/data_dir.h"
 #include "io/npy.h"
 #include "tests/cli/run_gemmsim.h"
 #include "tests/validate/capture_gemm.h"
@@ -164,6 +165,104 @@ TEST_CASE("validate --search: tf32 captures, flags that validate") {
   const testing::RunResult again = RunGemmsim(args);
   CAPTURE(again.out);
   CHECK(again.exit_code == 0);
+}
+
+nlohmann::json ReadJson(const std::string& path) {
+  return nlohmann::json::parse(testing::ReadBytes(path));
+}
+
+TEST_CASE("validate --search --write-best: a numerics file that validates") {
+  testing::TempDir dir;
+  const std::string trace = CaptureTrace(dir, "tf32", "fp32", "", 2000);
+  const std::string best = dir.file("best.yaml");
+  const testing::RunResult r =
+      RunGemmsim({"validate", trace, "--search", "--top", "3", "--json",
+                  dir.file("s.json"), "--threads", "2", "--write-best", best});
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("best expressible as numerics: rank 1, written to " +
+                   best) != std::string::npos);
+  const nlohmann::json s = ReadJson(dir.file("s.json"))["searches"][0];
+  CHECK(s["best_numerics_file"]["file"] == best);
+  CHECK(s["best_numerics_file"]["rank"] == 1);
+  const std::string text = testing::ReadBytes(best);
+  CHECK(text.starts_with("# Written by gemmsim "));
+  CHECK(text.find("# Rank 1 of ") != std::string::npos);
+  CHECK(text.find("block: 4") != std::string::npos);
+  // The round trip: validate with the file, the same exact_match_fraction.
+  const testing::RunResult again = RunGemmsim(
+      {"validate", trace, "--numerics", best, "--json", dir.file("v.json")});
+  CAPTURE(again.out);
+  CHECK(again.exit_code == 0);
+  const nlohmann::json v = ReadJson(dir.file("v.json"));
+  CHECK(v["gemms"][0]["exact_match_fraction"] ==
+        s["ranked"][0]["exact_match_fraction"]);
+  CHECK(v["gemms"][0]["numerics"]["name"] == "best");
+  // gemm takes it too, and computes the observed outputs.
+  const testing::RunResult gemm = RunGemmsim(
+      {"gemm", "--numerics", best, dir.file("cap_a.npy"), dir.file("cap_b.npy"),
+       "-c", dir.file("cap_c.npy"), "-o", dir.file("d.npy")});
+  CAPTURE(gemm.err);
+  CHECK(gemm.exit_code == 0);
+  CHECK(testing::ReadBytes(dir.file("d.npy")) ==
+        testing::ReadBytes(dir.file("cap_observed.npy")));
+}
+
+TEST_CASE("--write-best: a file per group, the best expressible model") {
+  // The FP8 captures with fp16 output: two groups (e4m3, e5m2) whose best
+  // model, fp8-fp16-split, is not expressible as numerics; each file holds
+  // the best candidate that is.
+  testing::TempDir dir;
+  const std::string trace =
+      app::DataDir() + "/traces/h100-fp8-fp16-captures/trace.yaml";
+  const testing::RunResult r =
+      RunGemmsim({"validate", trace, "--search", "--top", "2",
+                  "--search-sample", "64", "--threads", "2", "--json",
+                  dir.file("s.json"), "--write-best", dir.file("best.yaml")});
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(testing::FileExists(dir.file("best.yaml")));
+  const nlohmann::json searches = ReadJson(dir.file("s.json"))["searches"];
+  REQUIRE(searches.size() == 2);
+  int checked = 0;
+  for (const char* gemm : {"e4m3-fp16", "e5m2-fp16"}) {
+    CAPTURE(gemm);
+    const std::string file = dir.file("best." + std::string(gemm) + ".yaml");
+    const nlohmann::json& s = searches[checked];
+    CHECK(s["best_numerics_file"]["file"] == file);
+    CHECK(s["best_numerics_file"]["rank"] == 2);
+    const double fraction = s["best_numerics_file"]["exact_match_fraction"];
+    CHECK(fraction == s["ranked"][1]["exact_match_fraction"]);
+    CHECK(fraction < 1.0);
+    CHECK(testing::ReadBytes(file).find("(rank 1: fp8-fp16-split)") !=
+          std::string::npos);
+    const testing::RunResult again =
+        RunGemmsim({"validate", trace, "--numerics", file, "--show", "0",
+                    "--json", dir.file("v.json")});
+    CHECK(again.exit_code == 1);  // not every output matches
+    const nlohmann::json v = ReadJson(dir.file("v.json"));
+    CHECK(v["gemms"][checked]["name"] == gemm);
+    CHECK(v["gemms"][checked]["exact_match_fraction"] == fraction);
+    ++checked;
+  }
+  CHECK(checked == 2);
+}
+
+TEST_CASE("--write-best: needs --search, and a writable path first") {
+  testing::TempDir dir;
+  const std::string trace = CaptureTrace(dir, "tf32", "fp32", "", 50);
+  const testing::RunResult no_search =
+      RunGemmsim({"validate", trace, "--numerics", "h100-tf32-fp32",
+                  "--write-best", dir.file("best.yaml")});
+  CHECK(no_search.exit_code == 2);
+  CHECK(no_search.err.find("--write-best needs --search") != std::string::npos);
+  const testing::RunResult no_dir = RunGemmsim(
+      {"validate", trace, "--search", "--write-best", dir.file("no/b.yaml")});
+  CHECK(no_dir.exit_code == 3);
+  CHECK(no_dir.err.find("cannot write --write-best: no directory") !=
+        std::string::npos);
+  CHECK(no_dir.out.empty());  // before the search
+  CHECK(no_dir.err.find("search:") == std::string::npos);
 }
 
 }  // namespace
