@@ -152,6 +152,13 @@ void RunSweep(const SweepArgs& args) {
                             r.rows[p].metrics.overflow_count > 0});
     }
     r.budget_pick = PickNarrowest(candidates, *r.budget);
+    r.budget_groups = BudgetGroups(r.axes, r.points);
+    for (SweepResult::BudgetGroup& g : r.budget_groups) {
+      std::vector<BudgetCandidate> in_group;
+      for (size_t p : g.points) in_group.push_back(candidates[p]);
+      if (const auto pick = PickNarrowest(in_group, *r.budget))
+        g.pick = g.points[*pick];
+    }
   }
   if (!args.plot.empty())
     io::WriteFileAtomically(args.plot, RenderSvgPlot(SweepPlot(r)));

@@ -80,21 +80,52 @@ std::string SweepTable(const SweepResult& r, bool has_observed) {
   return text;
 }
 
+std::vector<SweepResult::BudgetGroup> BudgetGroups(
+    const std::vector<VaryAxis>& axes, const std::vector<SweepPoint>& points) {
+  size_t free_axis = 0;
+  for (size_t a = 0; a < axes.size(); ++a) {
+    if (axes[a].key == "accumulate.format") free_axis = a;
+  }
+  std::vector<SweepResult::BudgetGroup> groups;
+  for (size_t p = 0; p < points.size(); ++p) {
+    std::string label;
+    for (size_t a = 0; a < axes.size(); ++a) {
+      if (a == free_axis) continue;
+      label += (label.empty() ? "" : ", ") + axes[a].key + "=" +
+               axes[a].values[points[p][a]];
+    }
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& g) { return g.label == label; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {label, {}, {}});
+    it->points.push_back(p);
+  }
+  return groups;
+}
+
 std::string BudgetLine(const SweepResult& r, const SweepNumerics& numerics) {
   const char* metric = SweepMetricName(r.metric);
-  if (!r.budget_pick) {
+  auto answer = [&](const std::optional<size_t>& pick,
+                    const std::string& where) {
+    if (!pick) {
+      return fmt::format(
+          "budget {} <= {:g}{}: exceeded by every point (no accumulator in "
+          "this sweep meets it)\n",
+          metric, *r.budget, where);
+    }
+    const size_t p = *pick;
     return fmt::format(
-        "budget {} <= {:g}: exceeded by every point (no accumulator in this "
-        "sweep meets it)\n",
-        metric, *r.budget);
+        "budget {} <= {:g}{}: narrowest accumulator {} ({} bits) at {}: {} "
+        "{:.4g}\n",
+        metric, *r.budget, where, AccumulatorName(numerics, p),
+        r.accumulator_bits[p], PointLabel(r.axes, r.points[p]), metric,
+        MetricValue(r.rows[p].metrics, r.metric));
+  };
+  std::string text = answer(r.budget_pick, "");
+  if (r.budget_groups.size() > 1) {
+    for (const SweepResult::BudgetGroup& g : r.budget_groups)
+      text += answer(g.pick, " with " + g.label);
   }
-  const size_t p = *r.budget_pick;
-  return fmt::format(
-      "budget {} <= {:g}: narrowest accumulator {} ({} bits) at {}: {} "
-      "{:.4g}\n",
-      metric, *r.budget, AccumulatorName(numerics, p), r.accumulator_bits[p],
-      PointLabel(r.axes, r.points[p]), metric,
-      MetricValue(r.rows[p].metrics, r.metric));
+  return text;
 }
 
 LinePlot SweepPlot(const SweepResult& r) {
@@ -175,6 +206,18 @@ nlohmann::json SweepJson(const SweepResult& r, const SweepNumerics& numerics) {
       j["budget"]["error"] =
           JsonNumber(MetricValue(r.rows[p].metrics, r.metric));
     }
+    nlohmann::json lines = nlohmann::json::array();
+    for (const SweepResult::BudgetGroup& g : r.budget_groups) {
+      nlohmann::json line = {{"with", g.label}, {"met", g.pick.has_value()}};
+      if (g.pick) {
+        line["point"] = *g.pick;
+        line["label"] = PointLabel(r.axes, r.points[*g.pick]);
+        line["accumulator"] = AccumulatorName(numerics, *g.pick);
+        line["accumulator_bits"] = r.accumulator_bits[*g.pick];
+      }
+      lines.push_back(std::move(line));
+    }
+    j["budget"]["per_line"] = std::move(lines);
   }
   return j;
 }

@@ -249,6 +249,33 @@ TEST_CASE("sweep --budget: the narrowest accumulator, exit 1 when none") {
   CHECK(nlohmann::json::parse(ReadBytes(json))["budget"]["met"] == false);
 }
 
+// Issue 11: with a second --vary key the budget is answered per line of it.
+TEST_CASE("sweep --budget answers per value of the other --vary keys") {
+  Sweep s;
+  const std::string json = s.dir.file("b.json");
+  const RunResult r = s.Run({"--vary", "accumulate.block=1,4", "--vary",
+                             "accumulate.format=e8m10,e5m10,e8m7", "--budget",
+                             "1", "--json", json});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(ReadBytes(json));
+  const auto& lines = j["budget"]["per_line"];
+  REQUIRE(lines.size() == 2);
+  int checked = 0;
+  for (const char* block : {"1", "4"}) {
+    const std::string with = std::string("accumulate.block=") + block;
+    CHECK(lines[checked]["with"] == with);
+    CHECK(lines[checked]["met"] == true);
+    CHECK(lines[checked]["accumulator_bits"] == 16);
+    // The line's pick is one of its own points.
+    CHECK(lines[checked]["label"].get<std::string>().find(with) == 0);
+    CHECK(r.out.find("budget rel_fro_error <= 1 with " + with +
+                     ": narrowest accumulator") != std::string::npos);
+    ++checked;
+  }
+  CHECK(checked == 2);
+}
+
 TEST_CASE("sweep results do not depend on --threads") {
   Sweep s;
   std::string csv[2];
