@@ -6,6 +6,35 @@
 namespace gemmsim::app {
 namespace {
 
+// The keys of each mapping (NumericsKeyPaths lists them all).
+constexpr std::string_view kDocumentKeys[] = {"name", "seed", "inputs",
+                                              "accumulate", "output"};
+constexpr std::string_view kInputsKeys[] = {"a", "b"};
+constexpr std::string_view kInputKeys[] = {"format",          "rounding",
+                                           "stochastic_bits", "overflow",
+                                           "scaling",         "power_of_two"};
+constexpr std::string_view kPromoteKeys[] = {"every", "format", "rounding",
+                                             "stochastic_bits"};
+constexpr std::string_view kAccumulateKeys[] = {"format",
+                                                "block",
+                                                "alignment",
+                                                "extra_bits",
+                                                "adder_fraction_bits",
+                                                "sticky",
+                                                "rounding",
+                                                "stochastic_bits",
+                                                "overflow",
+                                                "order",
+                                                "accumulator_entry",
+                                                "after_block_rounding",
+                                                "after_block_stochastic_bits",
+                                                "promote",
+                                                "min_alignment_exponent",
+                                                "subnormal_inputs",
+                                                "subnormal_outputs"};
+constexpr std::string_view kOutputKeys[] = {"format", "rounding",
+                                            "stochastic_bits", "overflow"};
+
 const std::vector<std::string>& RoundingNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
@@ -54,8 +83,7 @@ InputSpec ParseInput(const YamlValue& v) {
     in.format = ParseInputFormat(v);
     return in;
   }
-  v.CheckKeys({"format", "rounding", "stochastic_bits", "overflow", "scaling",
-               "power_of_two"},
+  v.CheckKeys(kInputKeys,
               "a format name or an input mapping {format, rounding, "
               "stochastic_bits, overflow, scaling, power_of_two}");
   in.format = ParseInputFormat(v.Require("format"));
@@ -76,7 +104,7 @@ InputSpec ParseInput(const YamlValue& v) {
 }
 
 PromoteSpec ParsePromote(const YamlValue& v) {
-  v.CheckKeys({"every", "format", "rounding", "stochastic_bits"},
+  v.CheckKeys(kPromoteKeys,
               "a promote mapping {every, format, rounding, stochastic_bits}");
   PromoteSpec p;
   p.every = static_cast<int>(
@@ -97,13 +125,7 @@ void ParseAccumulatorOverflow(const YamlValue& v, AccumulateSpec* acc) {
 }
 
 AccumulateSpec ParseAccumulate(const YamlValue& v) {
-  v.CheckKeys(
-      {"format", "block", "alignment", "extra_bits", "adder_fraction_bits",
-       "sticky", "rounding", "stochastic_bits", "overflow", "order",
-       "accumulator_entry", "after_block_rounding",
-       "after_block_stochastic_bits", "promote", "min_alignment_exponent",
-       "subnormal_inputs", "subnormal_outputs"},
-      "an accumulate mapping");
+  v.CheckKeys(kAccumulateKeys, "an accumulate mapping");
   AccumulateSpec acc;
   if (auto f = v.Get("format")) acc.format = ParseFormat(*f);
   if (auto b = v.Get("block")) {
@@ -180,7 +202,7 @@ OutputSpec ParseOutput(const YamlValue& v) {
     out.format = ParseFormat(v);
     return out;
   }
-  v.CheckKeys({"format", "rounding", "stochastic_bits", "overflow"},
+  v.CheckKeys(kOutputKeys,
               "a format name or an output mapping {format, rounding, "
               "stochastic_bits, overflow}");
   out.format = ParseFormat(v.Require("format"));
@@ -192,19 +214,45 @@ OutputSpec ParseOutput(const YamlValue& v) {
 }  // namespace
 
 Numerics NumericsFromYaml(const YamlValue& doc) {
-  doc.CheckKeys({"name", "seed", "inputs", "accumulate", "output"},
+  doc.CheckKeys(kDocumentKeys,
                 "a numerics mapping {name, seed, inputs, accumulate, output}");
   Numerics n;
   if (auto name = doc.Get("name")) n.name = name->Scalar("a name");
   if (auto seed = doc.Get("seed")) n.seed = seed->UInt64();
   if (auto inputs = doc.Get("inputs")) {
-    inputs->CheckKeys({"a", "b"}, "an inputs mapping {a, b}");
+    inputs->CheckKeys(kInputsKeys, "an inputs mapping {a, b}");
     if (auto a = inputs->Get("a")) n.a = ParseInput(*a);
     if (auto b = inputs->Get("b")) n.b = ParseInput(*b);
   }
   if (auto acc = doc.Get("accumulate")) n.accumulate = ParseAccumulate(*acc);
   if (auto out = doc.Get("output")) n.output = ParseOutput(*out);
   return n;
+}
+
+std::vector<std::string> NumericsKeyPaths() {
+  std::vector<std::string> paths;
+  auto add = [&](const std::string& prefix, auto&& keys) {
+    for (std::string_view k : keys) paths.push_back(prefix + std::string(k));
+  };
+  for (std::string_view key : kDocumentKeys) {
+    const std::string k(key);
+    if (k == "inputs") {
+      for (std::string_view in : kInputsKeys)
+        add("inputs." + std::string(in) + ".", kInputKeys);
+    } else if (k == "accumulate") {
+      for (std::string_view a : kAccumulateKeys) {
+        if (a == "promote")
+          add("accumulate.promote.", kPromoteKeys);
+        else
+          paths.push_back("accumulate." + std::string(a));
+      }
+    } else if (k == "output") {
+      add("output.", kOutputKeys);
+    } else {
+      paths.push_back(k);
+    }
+  }
+  return paths;
 }
 
 }  // namespace gemmsim::app

@@ -20,6 +20,8 @@
 #pragma once
 
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "app/config/yaml_value.h"
 #include "datapaths/arithmetic/numerics.h"
@@ -30,6 +32,13 @@ namespace gemmsim::app {
 // alignment, the exact sum rounded once). The datapath cuts K into blocks
 // of `block` products, so the largest int means "never cut".
 inline constexpr int kBlockAll = std::numeric_limits<int>::max();
+
+// Every leaf key path a numerics document may hold ("seed",
+// "inputs.a.format", "accumulate.promote.every", ...; a format, name or
+// mapping, is one leaf), from the same lists the reader checks keys with:
+// the feature-gate test (tests/config/kernel_gate_test.cc) needs a kernel
+// decision for each.
+std::vector<std::string> NumericsKeyPaths();
 
 // Reads a whole numerics document. Numerics::name is the document's `name`,
 // or empty when it has none (the caller names it after the file).

@@ -140,7 +140,7 @@ std::string YamlValue::OneOf(const std::vector<std::string>& names) const {
   return s;
 }
 
-void YamlValue::CheckKeys(std::initializer_list<std::string_view> allowed,
+void YamlValue::CheckKeys(std::span<const std::string_view> allowed,
                           const std::string& what) const {
   if (!node_.IsMap()) Expected(what);
   std::set<std::string> seen;

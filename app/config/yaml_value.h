@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,8 +58,14 @@ class YamlValue {
   // Mappings. CheckKeys fails on a key outside `allowed` (naming the allowed
   // ones and the closest), on a non-scalar or repeated key, or when this is
   // not a mapping. Get returns nullopt for a missing key or a null value.
-  void CheckKeys(std::initializer_list<std::string_view> allowed,
+  void CheckKeys(std::span<const std::string_view> allowed,
                  const std::string& what) const;
+  void CheckKeys(std::initializer_list<std::string_view> allowed,
+                 const std::string& what) const {
+    CheckKeys(
+        std::span<const std::string_view>(allowed.begin(), allowed.size()),
+        what);
+  }
   std::optional<YamlValue> Get(std::string_view key) const;
   YamlValue Require(std::string_view key) const;
 

@@ -21,6 +21,7 @@
 
 #include "datapaths/arithmetic/block_fma_simd.h"
 #include "datapaths/arithmetic/gemm_kernels.h"
+#include "datapaths/arithmetic/isa.h"
 #include "datapaths/arithmetic/kernel_support.h"
 
 namespace gemmsim {
@@ -225,16 +226,17 @@ struct Shape {
   PackFn pack;
 };
 
-// The widest instruction set the CPU has, unless GEMMSIM_ISA (avx512, avx2
-// or baseline) asks for a narrower one (tests of every variant on one
-// machine). All variants compute the same integers: same bits.
+// The tile of the instruction set chosen once (isa.h). All variants
+// compute the same integers: same bits.
 Shape ChooseShape() {
-  const char* isa = std::getenv("GEMMSIM_ISA");
-  const std::string want = isa ? isa : "";
-  if (want != "avx2" && want != "baseline" && __builtin_cpu_supports("avx512f"))
-    return {8, 16, MakeTileTable<Avx512>(), PackRun512};
-  if (want != "baseline" && __builtin_cpu_supports("avx2"))
-    return {4, 8, MakeTileTable<Avx2>(), PackRun256};
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return {8, 16, MakeTileTable<Avx512>(), PackRun512};
+    case Isa::kAvx2:
+      return {4, 8, MakeTileTable<Avx2>(), PackRun256};
+    case Isa::kBaseline:
+      break;
+  }
   return {2, 4, MakeTileTable<Baseline>(), PackRunBase};
 }
 

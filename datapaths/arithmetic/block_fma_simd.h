@@ -43,6 +43,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "datapaths/arithmetic/isa_target.h"
+
 namespace gemmsim::block_fma_simd {
 
 // Real exponents stay within +-300; sums of two sentinels or of a sentinel
@@ -363,13 +365,15 @@ typedef void (*TileFn)(const TileArgs&);
 // sums of all rows in zmm registers (24 of 32); 4 x 8 in 16 ymm.
 struct Avx512 {
   template <bool kWide, bool kNarrow, bool kNearestEven>
-  __attribute__((target("avx512f"))) static void Tile(const TileArgs& t) {
+  GEMMSIM_TARGET("avx512f")
+  static void Tile(const TileArgs& t) {
     TileBody<16, 8, kWide, kNarrow, kNearestEven>(t);
   }
 };
 struct Avx2 {
   template <bool kWide, bool kNarrow, bool kNearestEven>
-  __attribute__((target("avx2"))) static void Tile(const TileArgs& t) {
+  GEMMSIM_TARGET("avx2")
+  static void Tile(const TileArgs& t) {
     TileBody<8, 4, kWide, kNarrow, kNearestEven>(t);
   }
 };
@@ -484,14 +488,17 @@ inline __attribute__((always_inline)) bool PackRunBody(
 
 typedef bool (*PackFn)(const double*, int64_t, int64_t, const PackSpec&, float*,
                        int32_t*, char*);
-inline __attribute__((target("avx512f"))) bool PackRun512(
-    const double* x, int64_t count, int64_t stride, const PackSpec& s,
-    float* val, int32_t* exp, char* non_finite) {
+inline GEMMSIM_TARGET("avx512f") bool PackRun512(const double* x, int64_t count,
+                                                 int64_t stride,
+                                                 const PackSpec& s, float* val,
+                                                 int32_t* exp,
+                                                 char* non_finite) {
   return PackRunBody<8>(x, count, stride, s, val, exp, non_finite);
 }
-inline __attribute__((target("avx2"))) bool PackRun256(
-    const double* x, int64_t count, int64_t stride, const PackSpec& s,
-    float* val, int32_t* exp, char* non_finite) {
+inline GEMMSIM_TARGET("avx2") bool PackRun256(const double* x, int64_t count,
+                                              int64_t stride, const PackSpec& s,
+                                              float* val, int32_t* exp,
+                                              char* non_finite) {
   return PackRunBody<4>(x, count, stride, s, val, exp, non_finite);
 }
 inline bool PackRunBase(const double* x, int64_t count, int64_t stride,

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "datapaths/arithmetic/gemm_kernels.h"
+#include "datapaths/arithmetic/isa.h"
+#include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
 
 namespace gemmsim {
@@ -56,15 +58,14 @@ inline __attribute__((always_inline)) void MicroKernelBody(
 // ymm, and a small one for baseline x86-64.
 constexpr int kRows512 = 4, kVecs512 = 4;  // 4 x 64
 constexpr int kRows256 = 6, kVecs256 = 2;  // 6 x 16
-__attribute__((target("avx512f"))) void MicroKernel512(const float* a,
-                                                       const float* b,
-                                                       int64_t k0, int64_t k1,
-                                                       float* acc) {
+GEMMSIM_TARGET("avx512f")
+void MicroKernel512(const float* a, const float* b, int64_t k0, int64_t k1,
+                    float* acc) {
   MicroKernelBody<V16, kRows512, kVecs512>(a, b, k0, k1, acc);
 }
-__attribute__((target("avx2"))) void MicroKernel256(const float* a,
-                                                    const float* b, int64_t k0,
-                                                    int64_t k1, float* acc) {
+GEMMSIM_TARGET("avx2")
+void MicroKernel256(const float* a, const float* b, int64_t k0, int64_t k1,
+                    float* acc) {
   MicroKernelBody<V8, kRows256, kVecs256>(a, b, k0, k1, acc);
 }
 void MicroKernelBase(const float* a, const float* b, int64_t k0, int64_t k1,
@@ -77,17 +78,17 @@ struct Shape {
   void (*kernel)(const float*, const float*, int64_t, int64_t, float*);
 };
 
-// The widest instruction set the CPU has, unless GEMMSIM_ISA (avx512, avx2
-// or baseline) asks for a narrower one: for tests of every variant on one
-// machine, and for benchmarks. Every variant performs the same float
-// operations in the same order, so all give the same bits.
+// The tile of the instruction set chosen once (isa.h). Every variant
+// performs the same float operations in the same order: the same bits.
 Shape ChooseShape() {
-  const char* isa = std::getenv("GEMMSIM_ISA");
-  const std::string want = isa ? isa : "";
-  if (want != "avx2" && want != "baseline" && __builtin_cpu_supports("avx512f"))
-    return {kRows512, 64, MicroKernel512};
-  if (want != "baseline" && __builtin_cpu_supports("avx2"))
-    return {kRows256, 16, MicroKernel256};
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return {kRows512, 64, MicroKernel512};
+    case Isa::kAvx2:
+      return {kRows256, 16, MicroKernel256};
+    case Isa::kBaseline:
+      break;
+  }
   return {2, 8, MicroKernelBase};
 }
 

@@ -1,11 +1,13 @@
 #include "datapaths/arithmetic/gemm.h"
 
 #include <algorithm>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm_kernels.h"
+#include "datapaths/arithmetic/kernel_registry.h"
 #include "datapaths/error.h"
 
 namespace gemmsim {
@@ -63,45 +65,49 @@ void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
   });
 }
 
-// The fast kernels model one multi-term addition per block that takes the
-// accumulator in; a design that adds it after the block runs DotProduct.
-bool FastKernelsMayApply(const Numerics& numerics) {
-  return numerics.accumulate.accumulator_entry == AccumulatorEntry::kInBlock;
+}  // namespace
+
+std::span<const GemmKernel> FastGemmKernels() {
+  static constexpr GemmKernel kKernels[] = {
+      {"fp32-native", Fp32NativeKernelApplies, Fp32NativeKernel},
+      {"block-fma", BlockFmaKernelApplies, BlockFmaKernel},
+      {"narrow-acc", NarrowAccKernelApplies, NarrowAccKernel},
+  };
+  return kKernels;
 }
 
-}  // namespace
+const GemmKernel* ChooseGemmKernel(const Numerics& numerics,
+                                   const GemmProblem& problem) {
+  for (const GemmKernel& k : FastGemmKernels()) {
+    if (k.applies(numerics, problem)) return &k;
+  }
+  return nullptr;
+}
+
+void RunGemmKernel(const GemmKernel* kernel, const GemmProblem& p,
+                   const Numerics& numerics, double* d, int threads) {
+  if (p.m < 0 || p.n < 0 || p.k < 0)
+    throw Error(ExitCode::kInternal, "Gemm: negative size");
+  if (p.m == 0 || p.n == 0) return;
+  if (!kernel) return GenericGemm(p, numerics, d, threads);
+  if (!kernel->applies(numerics, p))
+    throw Error(ExitCode::kInternal, std::string("RunGemmKernel: ") +
+                                         kernel->name +
+                                         " does not apply to these numerics");
+  ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
+    kernel->run(p, numerics, begin, end, d);
+  });
+}
 
 std::string GemmKernelName(const Numerics& numerics,
                            const GemmProblem& problem) {
-  if (!FastKernelsMayApply(numerics)) return "generic";
-  if (Fp32NativeKernelApplies(numerics, problem)) return "fp32-native";
-  if (BlockFmaKernelApplies(numerics, problem)) return "block-fma";
-  if (NarrowAccKernelApplies(numerics, problem)) return "narrow-acc";
-  return "generic";
+  const GemmKernel* k = ChooseGemmKernel(numerics, problem);
+  return k ? k->name : "generic";
 }
 
 void Gemm(const GemmProblem& p, const Numerics& numerics, double* d,
           int threads) {
-  if (p.m < 0 || p.n < 0 || p.k < 0)
-    throw Error(ExitCode::kInternal, "Gemm: negative size");
-  if (p.m == 0 || p.n == 0) return;
-  if (!FastKernelsMayApply(numerics)) {
-    GenericGemm(p, numerics, d, threads);
-  } else if (Fp32NativeKernelApplies(numerics, p)) {
-    ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
-      Fp32NativeKernel(p, numerics, begin, end, d);
-    });
-  } else if (BlockFmaKernelApplies(numerics, p)) {
-    ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
-      BlockFmaKernel(p, numerics, begin, end, d);
-    });
-  } else if (NarrowAccKernelApplies(numerics, p)) {
-    ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
-      NarrowAccKernel(p, numerics, begin, end, d);
-    });
-  } else {
-    GenericGemm(p, numerics, d, threads);
-  }
+  RunGemmKernel(ChooseGemmKernel(numerics, p), p, numerics, d, threads);
 }
 
 }  // namespace gemmsim

@@ -31,8 +31,8 @@ struct GemmProblem {
   uint64_t first_element = 0;  // index of D[0][0] among all outputs (batch)
 };
 
-// Which kernel Gemm uses for these numerics ("fp32-native", "block-fma",
-// "generic"), for reports and benchmarks.
+// Which kernel Gemm uses for these numerics (a name of kernel_registry.h's
+// FastGemmKernels, or "generic": the oracle), for reports and benchmarks.
 std::string GemmKernelName(const Numerics& numerics,
                            const GemmProblem& problem);
 

@@ -13,8 +13,9 @@
 #include <vector>
 
 #include "datapaths/arithmetic/gemm_kernels.h"
+#include "datapaths/arithmetic/isa.h"
+#include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
-#include "datapaths/target_clones.h"
 
 namespace gemmsim {
 namespace {
@@ -106,11 +107,15 @@ struct StepSpec {
 
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1); inexact[r][j]
 // records a step whose double sum was not exact.
+// Inlined into one function per instruction set (StepsFor), so that each
+// is vectorized for its own.
 template <Rounding kMode, bool kCheck>
-GEMMSIM_TARGET_CLONES("avx512f", "avx2", "default")
-void Steps(const double* __restrict a_pack, const double* __restrict b_pack,
-           int64_t k0, int64_t k1, double* __restrict acc,
-           uint8_t* __restrict inexact, const StepSpec& spec) {
+[[gnu::always_inline]] inline void StepsBody(const double* __restrict a_pack,
+                                             const double* __restrict b_pack,
+                                             int64_t k0, int64_t k1,
+                                             double* __restrict acc,
+                                             uint8_t* __restrict inexact,
+                                             const StepSpec& spec) {
   const Rounder q = spec.acc;
   for (int64_t k = k0; k < k1; ++k) {
     const double* b = b_pack + k * kCols;
@@ -147,11 +152,44 @@ void AddIntoWide(double* wide, double* acc, uint8_t* inexact,
 
 using StepsFn = void (*)(const double*, const double*, int64_t, int64_t,
                          double*, uint8_t*, const StepSpec&);
+
+template <Rounding kMode, bool kCheck>
+GEMMSIM_TARGET("avx512f")
+void Steps512(const double* a, const double* b, int64_t k0, int64_t k1,
+              double* acc, uint8_t* inexact, const StepSpec& spec) {
+  StepsBody<kMode, kCheck>(a, b, k0, k1, acc, inexact, spec);
+}
+template <Rounding kMode, bool kCheck>
+GEMMSIM_TARGET("avx2")
+void Steps256(const double* a, const double* b, int64_t k0, int64_t k1,
+              double* acc, uint8_t* inexact, const StepSpec& spec) {
+  StepsBody<kMode, kCheck>(a, b, k0, k1, acc, inexact, spec);
+}
+template <Rounding kMode, bool kCheck>
+void StepsBase(const double* a, const double* b, int64_t k0, int64_t k1,
+               double* acc, uint8_t* inexact, const StepSpec& spec) {
+  StepsBody<kMode, kCheck>(a, b, k0, k1, acc, inexact, spec);
+}
+
+// The variant of the instruction set chosen once (isa.h); all give the
+// same bits (IEEE double operations in the same order).
+template <Rounding kMode, bool kCheck>
+StepsFn StepsOfIsa() {
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return &Steps512<kMode, kCheck>;
+    case Isa::kAvx2:
+      return &Steps256<kMode, kCheck>;
+    case Isa::kBaseline:
+      break;
+  }
+  return &StepsBase<kMode, kCheck>;
+}
 using WideFn = void (*)(double*, double*, uint8_t*, const StepSpec&);
 
 template <Rounding kMode>
 StepsFn StepsFor(bool check) {
-  return check ? &Steps<kMode, true> : &Steps<kMode, false>;
+  return check ? StepsOfIsa<kMode, true>() : StepsOfIsa<kMode, false>();
 }
 
 StepsFn ChooseSteps(Rounding mode, bool check) {

@@ -12,6 +12,7 @@
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm.h"
+#include "datapaths/arithmetic/isa.h"
 #include "datapaths/arithmetic/kernel_support.h"
 #include "datapaths/formats/codec.h"
 
@@ -119,20 +120,22 @@ TEST_CASE("fp32-native kernel equals the slow path") {
   }
   mismatches +=
       Compare(Fp8AccFp32(), 17, 33, 64, 99, 0.0, "fp32-native", &elements);
-  // Every instruction-set variant (the CPU running the tests may have them
-  // all): same bits.
-  for (const char* isa : {"avx2", "baseline"}) {
-    setenv("GEMMSIM_ISA", isa, 1);
+  // Every instruction-set variant this CPU has (isa.h): same bits.
+  int variants = 0;
+  for (Isa isa : SupportedIsas()) {
+    const ScopedIsa forced(isa);
+    CHECK(ActiveIsa() == isa);
     mismatches +=
         Compare(promote, 13, 70, 37, 5, 0.01, "fp32-native", &elements);
     mismatches +=
         Compare(Fp8AccFp32(), 7, 19, 64, 6, 0.0, "fp32-native", &elements);
+    ++variants;
   }
-  unsetenv("GEMMSIM_ISA");
   CHECK(mismatches == 0);
   CHECK(runs == 18);
+  CHECK(variants == static_cast<int>(SupportedIsas().size()));
   CHECK(elements ==
-        3 * 3 * (9 * 300 + 3 * 7) + 17 * 33 + 2 * (13 * 70 + 7 * 19));
+        3 * 3 * (9 * 300 + 3 * 7) + 17 * 33 + variants * (13 * 70 + 7 * 19));
 }
 
 TEST_CASE("block-fma kernel equals the slow path") {
@@ -252,9 +255,19 @@ TEST_CASE("narrow-acc kernel equals the slow path in every mode") {
         Compare(n, 3, 9, 20, 400 + runs, 0.03, "narrow-acc", &elements);
     runs += 2;
   }
+  // Every instruction-set variant this CPU has: the same bits.
+  int variants = 0;
+  for (Isa isa : SupportedIsas()) {
+    const ScopedIsa forced(isa);
+    for (size_t i = 0; i < models.size(); i += 3) {
+      mismatches +=
+          Compare(models[i], 5, 67, 31, 500 + i, 0.02, "narrow-acc", &elements);
+    }
+    ++variants;
+  }
   CHECK(mismatches == 0);
   CHECK(runs == 24);
-  CHECK(elements == 12 * (6 * 70 + 3 * 9));
+  CHECK(elements == 12 * (6 * 70 + 3 * 9) + variants * 4 * 5 * 67);
 }
 
 }  // namespace
@@ -284,8 +297,8 @@ int64_t CompareBlockFma(const Numerics& n, int64_t m, int64_t nn, int64_t k,
       want[i * nn + j] = kernel_support::GenericElement(p, n, i, j);
     }
   int64_t mismatches = 0;
-  for (const char* isa : {"avx512", "avx2", "baseline"}) {
-    setenv("GEMMSIM_ISA", isa, 1);
+  for (Isa isa : SupportedIsas()) {
+    const ScopedIsa forced(isa);
     std::vector<double> d(static_cast<size_t>(m * nn));
     Gemm(p, n, d.data(), 2);
     for (int64_t e = 0; e < m * nn; ++e) {
@@ -294,12 +307,11 @@ int64_t CompareBlockFma(const Numerics& n, int64_t m, int64_t nn, int64_t k,
                             : std::bit_cast<uint64_t>(want[e]) ==
                                   std::bit_cast<uint64_t>(d[e]);
       if (!same && mismatches++ < 3)
-        MESSAGE(isa << " element " << e << ": got " << d[e] << " want "
-                    << want[e]);
+        MESSAGE(IsaName(isa)
+                << " element " << e << ": got " << d[e] << " want " << want[e]);
       ++*elements;
     }
   }
-  unsetenv("GEMMSIM_ISA");
   return mismatches;
 }
 
@@ -330,7 +342,9 @@ TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
     }
   }
   CHECK(mismatches == 0);
-  CHECK(elements == 5 * 2 * 3 * 9 * 70);
+  // Each comparison runs every instruction-set variant this CPU has.
+  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
+  CHECK(elements == 5 * 2 * variants * 9 * 70);
 }
 
 TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
@@ -376,7 +390,8 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
     mismatches += CompareBlockFma(n, m, nn, k, a, b, {}, &elements);
   }
   CHECK(mismatches == 0);
-  CHECK(elements == 4 * 3 * m * nn);
+  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
+  CHECK(elements == 4 * variants * m * nn);
 }
 
 }  // namespace
