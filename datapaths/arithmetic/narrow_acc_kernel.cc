@@ -1,11 +1,12 @@
-// The narrow-accumulator GEMM kernel (gemm_kernels.h): block 1, exact
-// alignment, sequential, any deterministic rounding into a float accumulator
-// of at most 23 mantissa bits (fp16, bf16, tf32, custom e<E>m<M>), with
-// optional promotion. Each step acc <- round(acc + a b) is formed as a
-// double: a b is exact (two significands of <= 24 bits), and acc + a b is
-// exact whenever the formats' ranges span at most 53 bits (then proven once
-// per call) or else checked per step with TwoSum; an element whose check
-// fails anywhere is recomputed by the slow path.
+// The narrow-accumulator GEMM kernel (gemm_kernels.h): exact alignment,
+// sequential, any deterministic rounding into a float accumulator of at most
+// 23 mantissa bits (fp16, bf16, tf32, fp32, custom e<E>m<M>), with optional
+// promotion, for block 1 (acc <- round(acc + a b) per product) or for one
+// block per chunk (each chunk's exact sum rounded once: the exact preset).
+// Sums are formed as doubles: a b is exact (two significands of <= 24
+// bits), and acc + a b is exact whenever the formats' ranges span at most 53
+// bits (then proven once per call) or else checked per step with TwoSum; an
+// element whose check fails anywhere is recomputed by the slow path.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -105,11 +106,13 @@ struct StepSpec {
   bool check_exact;  // per-step TwoSum check needed
 };
 
-// acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1); inexact[r][j]
-// records a step whose double sum was not exact.
+// acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1) (kRound
+// false: the exact sum, no rounding, for a block that spans the chunk and is
+// rounded once after it); inexact[r][j] records a step whose double sum was
+// not exact.
 // Inlined into one function per instruction set (StepsFor), so that each
 // is vectorized for its own.
-template <Rounding kMode, bool kCheck>
+template <Rounding kMode, bool kCheck, bool kRound>
 [[gnu::always_inline]] inline void StepsBody(const double* __restrict a_pack,
                                              const double* __restrict b_pack,
                                              int64_t k0, int64_t k1,
@@ -131,7 +134,11 @@ template <Rounding kMode, bool kCheck>
           const double err = (out[j] - (s - bb)) + (p - bb);
           bad[j] |= static_cast<uint8_t>(err != 0);
         }
-        out[j] = RoundToFormat<kMode>(s, q);
+        if constexpr (kRound) {
+          out[j] = RoundToFormat<kMode>(s, q);
+        } else {
+          out[j] = s;
+        }
       }
     }
   }
@@ -153,37 +160,68 @@ void AddIntoWide(double* wide, double* acc, uint8_t* inexact,
 using StepsFn = void (*)(const double*, const double*, int64_t, int64_t,
                          double*, uint8_t*, const StepSpec&);
 
-template <Rounding kMode, bool kCheck>
+template <Rounding kMode, bool kCheck, bool kRound>
 GEMMSIM_TARGET("avx512f")
 void Steps512(const double* a, const double* b, int64_t k0, int64_t k1,
               double* acc, uint8_t* inexact, const StepSpec& spec) {
-  StepsBody<kMode, kCheck>(a, b, k0, k1, acc, inexact, spec);
+  StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
-template <Rounding kMode, bool kCheck>
+template <Rounding kMode, bool kCheck, bool kRound>
 GEMMSIM_TARGET("avx2")
 void Steps256(const double* a, const double* b, int64_t k0, int64_t k1,
               double* acc, uint8_t* inexact, const StepSpec& spec) {
-  StepsBody<kMode, kCheck>(a, b, k0, k1, acc, inexact, spec);
+  StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
-template <Rounding kMode, bool kCheck>
+template <Rounding kMode, bool kCheck, bool kRound>
 void StepsBase(const double* a, const double* b, int64_t k0, int64_t k1,
                double* acc, uint8_t* inexact, const StepSpec& spec) {
-  StepsBody<kMode, kCheck>(a, b, k0, k1, acc, inexact, spec);
+  StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 
 // The variant of the instruction set chosen once (isa.h); all give the
 // same bits (IEEE double operations in the same order).
-template <Rounding kMode, bool kCheck>
+template <Rounding kMode, bool kCheck, bool kRound = true>
 StepsFn StepsOfIsa() {
   switch (ActiveIsa()) {
     case Isa::kAvx512:
-      return &Steps512<kMode, kCheck>;
+      return &Steps512<kMode, kCheck, kRound>;
     case Isa::kAvx2:
-      return &Steps256<kMode, kCheck>;
+      return &Steps256<kMode, kCheck, kRound>;
     case Isa::kBaseline:
       break;
   }
-  return &StepsBase<kMode, kCheck>;
+  return &StepsBase<kMode, kCheck, kRound>;
+}
+
+// Exact sums (the mode does not matter: nothing is rounded).
+StepsFn ExactSteps(bool check) {
+  return check ? StepsOfIsa<Rounding::kNearestEven, true, false>()
+               : StepsOfIsa<Rounding::kNearestEven, false, false>();
+}
+
+// acc <- round(acc): one rounding of each exact block sum.
+template <Rounding kMode>
+void RoundInPlace(double* acc, const StepSpec& spec) {
+  for (int64_t e = 0; e < kRows * kCols; ++e)
+    acc[e] = RoundToFormat<kMode>(acc[e], spec.acc);
+}
+using RoundFn = void (*)(double*, const StepSpec&);
+
+RoundFn ChooseRound(Rounding mode) {
+  switch (mode) {
+    case Rounding::kNearestEven:
+      return &RoundInPlace<Rounding::kNearestEven>;
+    case Rounding::kNearestAway:
+      return &RoundInPlace<Rounding::kNearestAway>;
+    case Rounding::kTowardZero:
+      return &RoundInPlace<Rounding::kTowardZero>;
+    case Rounding::kUp:
+      return &RoundInPlace<Rounding::kUp>;
+    case Rounding::kDown:
+      return &RoundInPlace<Rounding::kDown>;
+    default:
+      return &RoundInPlace<Rounding::kToOdd>;
+  }
 }
 using WideFn = void (*)(double*, double*, uint8_t*, const StepSpec&);
 
@@ -243,6 +281,13 @@ bool FloatAccOk(const Format& f) {
          std::ilogb(f.max_finite()) < 1000;
 }
 
+// A sequential block that spans every chunk (promote.every products, or
+// all of K): each chunk's exact sum is rounded once (the exact preset).
+bool OneBlockPerChunk(const AccumulateSpec& s, const GemmProblem& p) {
+  const int64_t chunk = s.promote ? s.promote->every : p.k;
+  return s.order == Order::kSequential && s.block >= chunk;
+}
+
 }  // namespace
 
 bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
@@ -251,7 +296,8 @@ bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
                                          RoundingOk(s.promote->rounding));
   // kAfterBlock rounds each product on its own first: not this kernel's
   // one addition per product.
-  return s.block == 1 && s.accumulator_entry == AccumulatorEntry::kInBlock &&
+  return (s.block == 1 || OneBlockPerChunk(s, p)) &&
+         s.accumulator_entry == AccumulatorEntry::kInBlock &&
          s.alignment == Alignment::kExact && RoundingOk(s.rounding) &&
          RoundingOk(n.output.rounding) && FloatAccOk(s.format) &&
          s.subnormal_inputs && promote_ok && n.a.format.is_float() &&
@@ -276,7 +322,14 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   const int low =
       std::min(LowBit(s.format), LowBit(n.a.format) + LowBit(n.b.format));
   spec.check_exact = top - low > 52;
-  const StepsFn steps = ChooseSteps(s.rounding.mode, spec.check_exact);
+  // Block 1 rounds every step; one block per chunk sums exactly and rounds
+  // once at the chunk's end (block 1 with chunks of 1 is both).
+  const bool round_steps = s.block == 1;
+  const StepsFn steps = round_steps
+                            ? ChooseSteps(s.rounding.mode, spec.check_exact)
+                            : ExactSteps(spec.check_exact);
+  const RoundFn round_chunk =
+      round_steps ? nullptr : ChooseRound(s.rounding.mode);
   const WideFn add_wide =
       s.promote ? ChooseWide(s.promote->rounding.mode) : nullptr;
   const int64_t chunk = s.promote ? s.promote->every : p.k;
@@ -312,6 +365,7 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
         steps(a_pack.data() + block * p.k * kRows,
               b_pack.data() + panel * p.k * kCols, k0,
               std::min(p.k, k0 + chunk), acc.data(), inexact.data(), spec);
+        if (round_chunk) round_chunk(acc.data(), spec);
         if (s.promote) add_wide(wide.data(), acc.data(), inexact.data(), spec);
       }
       const double* total = s.promote ? wide.data() : acc.data();

@@ -394,5 +394,50 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
   CHECK(elements == 4 * variants * m * nn);
 }
 
+// Issue 12: one exact block per chunk (the exact preset: block all) runs
+// the narrow-acc kernel with the chunk's exact sum rounded once.
+TEST_CASE("narrow-acc kernel's one-block-per-chunk mode equals the slow path") {
+  std::vector<Numerics> models;
+  for (Rounding mode :
+       {Rounding::kNearestEven, Rounding::kTowardZero, Rounding::kUp,
+        Rounding::kDown, Rounding::kToOdd, Rounding::kNearestAway}) {
+    Numerics n = NarrowAcc("e4m3fn", "e4m3fn", "fp32", mode, "fp32");
+    n.accumulate.block = std::numeric_limits<int>::max();  // block: all
+    models.push_back(n);
+  }
+  Numerics half =
+      NarrowAcc("e5m2", "e4m3fn", "fp16", Rounding::kNearestEven, "fp16");
+  half.accumulate.block = 64;  // >= K of every shape below
+  models.push_back(half);
+  Numerics chunks =
+      NarrowAcc("e4m3fn", "e4m3fn", "e5m7", Rounding::kTowardZero, "fp32");
+  chunks.accumulate.block = 16;
+  chunks.accumulate.promote = PromoteSpec{16, FormatByName("fp32"), {}};
+  models.push_back(chunks);
+  Numerics saturating = models[0];
+  saturating.accumulate.format = FormatByName("bf16");
+  saturating.accumulate.overflow = Overflow::kSaturate;
+  models.push_back(saturating);
+  int64_t elements = 0, mismatches = 0;
+  int runs = 0;
+  for (const Numerics& n : models) {
+    mismatches +=
+        Compare(n, 6, 70, 45, 700 + runs, 0.0, "narrow-acc", &elements);
+    mismatches +=
+        Compare(n, 3, 9, 20, 800 + runs, 0.03, "narrow-acc", &elements);
+    runs += 2;
+  }
+  // A block shorter than the chunk is not this mode: the oracle runs.
+  Numerics short_block = models[0];
+  short_block.accumulate.block = 8;
+  GemmProblem p;
+  p.m = p.n = 1;
+  p.k = 9;
+  CHECK(GemmKernelName(short_block, p) == "generic");
+  CHECK(mismatches == 0);
+  CHECK(runs == 18);
+  CHECK(elements == 9 * (6 * 70 + 3 * 9));
+}
+
 }  // namespace
 }  // namespace gemmsim

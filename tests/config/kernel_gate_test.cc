@@ -147,9 +147,9 @@ bool SameBits(double a, double b) {
 
 TEST_CASE("no fast kernel claims a key value it does not compute") {
   // Presets each fast kernel serves: fp32-native, block-fma (FP8 and fp16
-  // tensor cores), narrow-acc.
+  // tensor cores), narrow-acc (block 1, and one exact block: exact).
   const char* bases[] = {"fp8-acc-fp32", "h100-e4m3-fp32", "h100-fp16-fp32",
-                         "fp8-acc-fp16"};
+                         "fp8-acc-fp16", "exact"};
   std::mt19937_64 rng(2026);
   int64_t loaded = 0, claimed = 0, elements = 0, mismatches = 0;
   std::map<std::string, int> claims_per_kernel;
@@ -193,8 +193,9 @@ TEST_CASE("no fast kernel claims a key value it does not compute") {
             if (!SameBits(got[e], want[e]) && mismatches++ < 5) {
               std::string text;
               for (const std::string& s : sets) text += " --set " + s;
-              MESSAGE(std::string(kernel.name) << " on " << std::string(base) << text << ": element " << e
-                                  << " got " << got[e] << " want " << want[e]);
+              MESSAGE(std::string(kernel.name)
+                      << " on " << std::string(base) << text << ": element "
+                      << e << " got " << got[e] << " want " << want[e]);
             }
           }
         }
