@@ -72,6 +72,7 @@ std::span<const GemmKernel> FastGemmKernels() {
       {"fp32-native", Fp32NativeKernelApplies, Fp32NativeKernel},
       {"block-fma", BlockFmaKernelApplies, BlockFmaKernel},
       {"narrow-acc", NarrowAccKernelApplies, NarrowAccKernel},
+      {"int-acc", IntAccKernelApplies, IntAccKernel},
   };
   return kKernels;
 }

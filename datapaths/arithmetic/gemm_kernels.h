@@ -29,4 +29,10 @@ bool BlockFmaKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void BlockFmaKernel(const GemmProblem& p, const Numerics& numerics,
                     int64_t row_begin, int64_t row_end, double* d);
 
+// Integer inputs (<= 16 bits) into a signed int<W> accumulator (W <= 48),
+// block 1, wrapping or saturating at every step, in int64.
+bool IntAccKernelApplies(const Numerics& numerics, const GemmProblem& p);
+void IntAccKernel(const GemmProblem& p, const Numerics& numerics,
+                  int64_t row_begin, int64_t row_end, double* d);
+
 }  // namespace gemmsim

@@ -77,8 +77,12 @@ int64_t Compare(const Numerics& n, int64_t m, int64_t nn, int64_t k,
   p.m = m;
   p.n = nn;
   p.k = k;
-  p.a = {a.data(), n.a.format.min_normal_exponent(), nullptr};
-  p.b = {b.data(), n.b.format.min_normal_exponent(), nullptr};
+  // Integers have no binades: emin 0, as QuantizeOperand gives them.
+  auto emin = [](const Format& f) {
+    return f.is_float() ? f.min_normal_exponent() : 0;
+  };
+  p.a = {a.data(), emin(n.a.format), nullptr};
+  p.b = {b.data(), emin(n.b.format), nullptr};
   p.c = c.data();
   REQUIRE(GemmKernelName(n, p) == expected_kernel);
   std::vector<double> d(static_cast<size_t>(m * nn));
@@ -437,6 +441,43 @@ TEST_CASE("narrow-acc kernel's one-block-per-chunk mode equals the slow path") {
   CHECK(mismatches == 0);
   CHECK(runs == 18);
   CHECK(elements == 9 * (6 * 70 + 3 * 9));
+}
+
+// Issue 12: integer accumulators (int16/24/32 ran the oracle).
+TEST_CASE("int-acc kernel equals the slow path, wrapping and saturating") {
+  std::vector<Numerics> models;
+  for (const char* acc : {"int16", "int24", "int32", "int12"}) {
+    for (IntegerOverflow o :
+         {IntegerOverflow::kWrap, IntegerOverflow::kSaturate}) {
+      Numerics n;
+      n.a.format = n.b.format = FormatByName("int8");
+      n.accumulate.format = FormatByName(acc);
+      n.accumulate.integer_overflow = o;
+      n.output.format = FormatByName("int32");
+      models.push_back(n);
+    }
+  }
+  Numerics down = models[0];
+  down.accumulate.rounding.mode = Rounding::kDown;  // zero results are -0
+  down.output.format = FormatByName("fp32");
+  models.push_back(down);
+  Numerics wide = models[5];
+  wide.a.format = FormatByName("int16");
+  wide.b.format = FormatByName("uint8");
+  wide.output.format = FormatByName("fp16");  // rounds, may overflow
+  models.push_back(wide);
+  int64_t elements = 0, mismatches = 0;
+  int runs = 0;
+  for (const Numerics& n : models) {
+    // fp32 values as C: non-integers and huge ones round into the
+    // accumulator first (with a few Inf and NaN).
+    mismatches += Compare(n, 5, 70, 90, 900 + runs, 0.0, "int-acc", &elements);
+    mismatches += Compare(n, 3, 9, 13, 950 + runs, 0.03, "int-acc", &elements);
+    runs += 2;
+  }
+  CHECK(mismatches == 0);
+  CHECK(runs == 20);
+  CHECK(elements == 10 * (5 * 70 + 3 * 9));
 }
 
 }  // namespace

@@ -71,6 +71,24 @@ std::map<std::string, Decision> Decisions() {
       {{acc + "rounding=stochastic", acc + "stochastic_bits=4"}}};
   d[acc + "overflow"] = {
       Values(acc + "overflow", {"saturate", "infinity", "ieee"})};
+  // Integer accumulators (the int-acc kernel): wrap and saturate, with the
+  // keys a float accumulator would use.
+  const Sets ints = {"inputs.a.format=int8", "inputs.b.format=int8",
+                     acc + "format=int16", "output.format=fp32"};
+  for (const char* o : {"wrap", "saturate"}) {
+    Sets t = ints;
+    t.push_back(acc + "overflow=" + o);
+    d[acc + "overflow"].trials.push_back(t);
+    for (const char* extra :
+         {"accumulate.rounding=rdown", "accumulate.block=4",
+          "accumulate.alignment=truncate", "accumulate.subnormal_inputs=false",
+          "accumulate.promote={every: 4, format: int32}",
+          "accumulate.format=int40", "accumulate.format=uint16"}) {
+      Sets u = t;
+      u.push_back(extra);
+      d[acc + "overflow"].trials.push_back(u);
+    }
+  }
   d[acc + "order"] = {{{acc + "block=4", acc + "order=pairwise"}}};
   d[acc + "accumulator_entry"] = {
       {{acc + "block=8", acc + "accumulator_entry=after_block"}}};
@@ -209,6 +227,7 @@ TEST_CASE("no fast kernel claims a key value it does not compute") {
   CHECK(claims_per_kernel["fp32-native"] > 10);
   CHECK(claims_per_kernel["block-fma"] > 10);
   CHECK(claims_per_kernel["narrow-acc"] > 10);
+  CHECK(claims_per_kernel["int-acc"] >= 4);
   CHECK(loaded > 150);
   CHECK(elements == claimed * 4 * 9);
 }
