@@ -128,14 +128,23 @@ void RunSweep(const SweepArgs& args) {
     r.resumed.push_back(it != done.end());
     if (it != done.end()) rows[p] = it->second;
   }
+  size_t to_run = 0, ran = 0;
+  double ran_seconds = 0;
+  for (size_t p = 0; p < r.points.size(); ++p) to_run += !rows[p];
   for (size_t p = 0; p < r.points.size(); ++p) {
     if (rows[p]) continue;
     SweepRow row{PointValues(r.axes, r.points[p]),
                  evaluator.Evaluate(numerics, p)};
-    fmt::print(stderr, "gemmsim sweep: [{}/{}] {}: {} {:.3g} ({:.2f} s)\n",
+    ran_seconds += row.metrics.seconds;
+    ++ran;
+    // The time left at the mean pace of the points run so far.
+    const double left = ran_seconds / static_cast<double>(ran) *
+                        static_cast<double>(to_run - ran);
+    fmt::print(stderr, "gemmsim sweep: [{}/{}] {}: {} {:.3g} ({:.2f} s{})\n",
                p + 1, r.points.size(), PointLabel(r.axes, r.points[p]),
                SweepMetricName(metric), MetricValue(row.metrics, metric),
-               row.metrics.seconds);
+               row.metrics.seconds,
+               ran < to_run ? fmt::format("; about {:.0f} s left", left) : "");
     rows[p] = std::move(row);
     write_csv();
   }

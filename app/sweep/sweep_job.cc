@@ -123,9 +123,21 @@ PointMetrics SweepEvaluator::Evaluate(const SweepNumerics& numerics,
                                       size_t point) {
   const auto start = std::chrono::steady_clock::now();
   TraceErrorSum sum;
+  bool warned = false;
   for (size_t g = 0; g < trace_.gemms.size(); ++g) {
     const Numerics& n = numerics.of_point[point][numerics.base_of_gemm[g]];
     const Prepared& p = PreparedFor(g, n);
+    // Issue 11: a configuration without a fast kernel says so first.
+    const double macs = static_cast<double>(p.gemm.shapes.elements()) *
+                        static_cast<double>(p.gemm.shapes.k);
+    if (!warned && macs >= 1e8 && UsesSlowPath(p.gemm, n)) {
+      fmt::print(stderr,
+                 "gemmsim sweep:   point {}: no fast kernel for these "
+                 "numerics (kernel generic, about 100x slower), from GEMM "
+                 "{} on\n",
+                 point + 1, trace_.gemms[g].name);
+      warned = true;
+    }
     const std::vector<double> d = EmulateGemm(p.gemm, n, threads_);
     std::vector<double> observed;
     if (operands_[g]->observed) observed = ObservedValues(*operands_[g]);
