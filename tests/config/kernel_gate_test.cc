@@ -131,7 +131,10 @@ TEST_CASE("every numerics key has a kernel decision") {
          "does not compute)");
     CHECK(decisions.count(key) == 1);
   }
-  for (const auto& [key, decision] : decisions) {
+  // Named copies, not structured bindings: clang 14 cannot capture those
+  // in the lambdas INFO makes.
+  for (const auto& entry : decisions) {
+    const std::string& key = entry.first;
     INFO("a decision for ", key, ", which the schema does not have");
     CHECK(schema.count(key) == 1);
   }
@@ -171,7 +174,9 @@ TEST_CASE("no fast kernel claims a key value it does not compute") {
   std::mt19937_64 rng(2026);
   int64_t loaded = 0, claimed = 0, elements = 0, mismatches = 0;
   std::map<std::string, int> claims_per_kernel;
-  for (const auto& [key, decision] : Decisions()) {
+  for (const auto& entry : Decisions()) {
+    const std::string& key = entry.first;
+    const Decision& decision = entry.second;
     int key_loaded = 0;
     for (const Sets& sets : decision.trials) {
       for (const char* base : bases) {
