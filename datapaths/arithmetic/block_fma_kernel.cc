@@ -57,6 +57,9 @@ struct BlockFmaParams {
   bool has_min_align;
   int min_align;
   bool nearest_even;  // else toward zero
+  // accumulator_entry after_block (BlockFmaKernelApplies: fp32, rne): each
+  // block's rounded sum is added to the accumulator by one float addition.
+  bool after_block;
   const Format* acc_format;
   EncodeOptions acc_options;
 };
@@ -73,6 +76,7 @@ BlockFmaParams MakeParams(const Numerics& n) {
   q.has_min_align = s.min_alignment_exponent.has_value();
   q.min_align = s.min_alignment_exponent.value_or(0);
   q.nearest_even = s.rounding.mode == Rounding::kNearestEven;
+  q.after_block = s.accumulator_entry == AccumulatorEntry::kAfterBlock;
   q.acc_format = &s.format;
   q.acc_options.rounding = s.rounding;
   q.acc_options.overflow = s.overflow;
@@ -152,6 +156,22 @@ double BlockFma(const Packed* a, const Packed* b, int64_t k0, int64_t k1,
   return value;
 }
 
+// acc + block_sum under after_block: both fp32 values, exactly aligned and
+// rounded to nearest even to fp32, which one float32 addition does. An
+// overflowed block sum (Inf) decides; an overflowing addition follows the
+// accumulator's overflow rule.
+double AddAfterBlock(double acc, double block_sum, const BlockFmaParams& q) {
+  if (!std::isfinite(block_sum)) return block_sum;
+  const double sum = static_cast<double>(static_cast<float>(acc) +
+                                         static_cast<float>(block_sum));
+  if (std::isfinite(sum)) return sum;
+  // Overflowed under rne: the double sum is past the same boundary (double
+  // rounding is monotonic), so the overflow rule alone decides.
+  EncodeOptions o = q.acc_options;
+  o.rounding = RoundingSpec{};
+  return Decode(*q.acc_format, Encode(*q.acc_format, acc + block_sum, o));
+}
+
 // c + sum over blocks, for one element, given its row of A and column of B
 // packed (both finite).
 double ScalarAccumulate(const Packed* a, const Packed* b, double c,
@@ -160,8 +180,13 @@ double ScalarAccumulate(const Packed* a, const Packed* b, double c,
   EncodeOptions c_options;  // c enters rounded to the accumulator with rne
   double acc = Decode(*q.acc_format, Encode(*q.acc_format, c, c_options));
   const int64_t block = n.accumulate.block;
-  for (int64_t k0 = 0; k0 < p.k && std::isfinite(acc); k0 += block)
-    acc = BlockFma(a, b, k0, std::min(p.k, k0 + block), acc, q);
+  for (int64_t k0 = 0; k0 < p.k && std::isfinite(acc); k0 += block) {
+    const int64_t k1 = std::min(p.k, k0 + block);
+    // after_block: the block alone (-0.0 is "no accumulator": a block of
+    // -0 products sums to -0, as IEEE adds zeros), then added to acc.
+    acc = q.after_block ? AddAfterBlock(acc, BlockFma(a, b, k0, k1, -0.0, q), q)
+                        : BlockFma(a, b, k0, k1, acc, q);
+  }
   return acc;
 }
 
@@ -250,11 +275,12 @@ VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
   const Format& facc = *q.acc_format;
   const int64_t block = n.accumulate.block;
   // Terms lie below 2^(width + 2): cvtt must hold each, and one block's
-  // products must sum within int32 (the accumulator's term may join in
-  // double: FinishWide).
+  // products must sum within int32, or each half of the block (split; the
+  // halves and the accumulator's term join in double: FinishWide).
   if (p.k == 0 || q.width > 28) return VecMode::kNone;
   const int64_t term_max = (int64_t{1} << (q.width + 2)) - 1;
-  if (block * term_max > INT32_MAX) return VecMode::kNone;
+  v->split = block * term_max > INT32_MAX;
+  if ((block + 1) / 2 * term_max > INT32_MAX) return VecMode::kNone;
   // Accumulator values live in float32 lanes, their exponent read from the
   // float32 exponent field (float32 subnormals: the format's emin).
   if (facc.max_finite() > FLT_MAX || q.emin_acc < -126 ||
@@ -273,7 +299,8 @@ VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
   v->max_finite_bits =
       std::bit_cast<int32_t>(static_cast<float>(v->max_finite));
   v->emax_acc = MaxExponent(facc);
-  v->narrow = block * term_max + (int64_t{1} << (q.width + 1)) <= INT32_MAX;
+  v->narrow = !v->split &&
+              block * term_max + (int64_t{1} << (q.width + 1)) <= INT32_MAX;
   v->nearest_even = q.nearest_even;
   const int max_m = std::max({MaxExponent(n.a.format) + MaxExponent(n.b.format),
                               MaxExponent(facc), v->clamp_m});
@@ -297,7 +324,10 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
   const Shape shape = ChooseShape();
   const int64_t R = shape.rows, W = shape.lanes;
   const TileFn tile_fn =
-      shape.tiles.fn[mode == VecMode::kWide][vq.narrow][q.nearest_even];
+      shape.tiles.fn[mode == VecMode::kWide][vq.split    ? kFinishSplit
+                                             : vq.narrow ? kFinishNarrow
+                                                         : kFinishWide]
+                    [q.nearest_even][q.after_block];
   const bool wide = mode == VecMode::kWide;
   const int64_t panels = (p.n + W - 1) / W;
   const int64_t rows = row_end - row_begin, tiles = (rows + R - 1) / R;
@@ -449,10 +479,12 @@ bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
       !n.b.format.is_float() || p.a.emin_per_element || p.b.emin_per_element ||
       !OutputScaleExact(p))
     return false;
-  // One multi-term addition of a block and the accumulator: not an adder
-  // tree (blocks of 2 or more), not a block sum added afterwards.
-  if ((s.order != Order::kSequential && s.block > 1) ||
-      s.accumulator_entry != AccumulatorEntry::kInBlock)
+  // One multi-term addition of a block and the accumulator, or of the block
+  // alone whose fp32 sum is then added with rne (after_block, B200 FP8);
+  // not an adder tree (blocks of 2 or more).
+  if (s.order != Order::kSequential && s.block > 1) return false;
+  if (s.accumulator_entry == AccumulatorEntry::kAfterBlock &&
+      (s.format != Fp32() || !IsNearestEven(s.after_block_rounding)))
     return false;
   if (s.rounding.mode != Rounding::kTowardZero &&
       s.rounding.mode != Rounding::kNearestEven)

@@ -77,6 +77,7 @@ struct VecParams {
   int32_t max_finite_bits;  // the same as float32 bits
   bool nearest_even;
   bool narrow;  // a block's total fits int32: FinishNarrow
+  bool split;   // a block's products may pass int32: two partial sums
 };
 
 // One tile: R rows x W columns over the k range [0, kc) of a chunk (whole
@@ -195,12 +196,16 @@ inline __attribute__((always_inline)) void FinishNarrow(
 }
 
 // The same for totals beyond int32, in double lanes, half a vector at a
-// time (a double vector of W lanes would not be native).
-template <int W>
+// time (a double vector of W lanes would not be native). kSplit: the
+// block's products came in two int32 partial sums, sum and first (a block
+// whose sum may pass int32); both are below 2^31, so their double sum is
+// exact.
+template <int W, bool kSplit>
 inline __attribute__((always_inline)) void FinishWide(
     const VecParams& q, const typename Vec<W>::I& m,
-    const typename Vec<W>::U& sum, const typename Vec<W>::I& any,
-    typename Vec<W>::F& acc, typename Vec<W>::I& exc) {
+    const typename Vec<W>::U& sum, const typename Vec<W>::U& first,
+    const typename Vec<W>::I& any, typename Vec<W>::F& acc,
+    typename Vec<W>::I& exc) {
   using IH = typename Vec<W>::IH;
   using FH = typename Vec<W>::FH;
   using L = typename Vec<W>::L;
@@ -219,8 +224,14 @@ inline __attribute__((always_inline)) void FinishWide(
     // below 2^(width + 1); cvtt cuts it toward zero.
     const D t_scale = reinterpret_cast<D>((q.width + 1023 - ml) << 52);
     const IH acc_term = __builtin_convertvector(old * t_scale, IH);
-    const D total =
+    D total =
         __builtin_convertvector(sh, D) + __builtin_convertvector(acc_term, D);
+    if constexpr (kSplit) {
+      IH fh;
+      std::memcpy(&fh, reinterpret_cast<const char*>(&first) + h * kHalf,
+                  kHalf);
+      total += __builtin_convertvector(fh, D);
+    }
     const L bits = reinterpret_cast<L>(total);
     const L sign = bits & (L{} + INT64_MIN);
     const L mag = bits ^ sign;
@@ -255,9 +266,20 @@ inline __attribute__((always_inline)) void FinishWide(
 // One tile (TileArgs), block after block: pass 1 and pass 2 for all R rows
 // (one load of B serves them all), then the end of the block per row.
 // kNarrow: FinishNarrow, else FinishWide; kNarrow with kExact starts the
-// sums at the accumulator's term.
-template <int W, int R, bool kWide, bool kNarrow, bool kNearestEven>
+// sums at the accumulator's term. kSplit (with FinishWide only): pass 2
+// sums each half of a block into its own int32 lanes, for blocks whose
+// sum of products may pass int32 (B200 FP8: 32 terms below 2^27).
+// kAfterBlock (accumulator_entry
+// after_block, fp32 accumulator, rne after the block): the block's products
+// alone are aligned and rounded, into a zero accumulator, and that fp32
+// block sum is then added to the accumulator by one float32 addition, which
+// is exactly "align exactly, round to nearest even to fp32". Lanes whose
+// sum overflows, or whose block is all zeros on a negative accumulator
+// (the sign of -0 + -0 needs every product's sign), go to the scalar path.
+template <int W, int R, bool kWide, bool kNarrow, bool kSplit,
+          bool kNearestEven, bool kAfterBlock>
 inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
+  static_assert(!(kNarrow && kSplit), "a split block finishes wide");
   using I = typename Vec<W>::I;
   using U = typename Vec<W>::U;
   using F = typename Vec<W>::F;
@@ -277,12 +299,13 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
     const int64_t ke = std::min(t.kc, kb + t.block);
     // Pass 1. The accumulator's exponent: its float exponent field, raised
     // to the format's emin (float32 subnormals have field 0: -127).
+    // Under kAfterBlock the accumulator is not one of the block's terms.
     I m[R];
     for (int r = 0; r < R; ++r) {
       const I bits = reinterpret_cast<I>(acc[r]);
       I e = ((bits >> 23) & 0xff) - 127;
       SetMax(e, I{} + q.emin_acc);
-      m[r] = acc[r] == 0 ? I{} + kZeroExp : e;
+      m[r] = acc[r] == 0 || kAfterBlock ? I{} + kZeroExp : e;
     }
     for (int64_t k = kb; k < ke; ++k) {
       I eb;
@@ -294,8 +317,10 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
       any[r] = m[r] > kAnyBelow;
       SetMax(m[r], I{} + q.clamp_m);
     }
-    // Pass 2, into uint32 lanes (wrapping adds; the true sum fits int32).
-    U sum[R];
+    // Pass 2, into uint32 lanes (wrapping adds; the true sum fits int32),
+    // over [kb, mid) into `first` and [mid, ke) into `sum` when kSplit.
+    U sum[R], first[R];
+    const int64_t mid = kSplit ? kb + (ke - kb + 1) / 2 : kb;
     if constexpr (!kWide) {
       F scale[R];
       for (int r = 0; r < R; ++r) {
@@ -303,7 +328,8 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
         SetMax(mt, I{} + q.min_pair_m);
         scale[r] = reinterpret_cast<F>((q.width + 127 - mt) << 23);
         sum[r] = U{};
-        if constexpr (kNarrow) {
+        first[r] = U{};
+        if constexpr (kNarrow && !kAfterBlock) {
           // The accumulator's term starts the sum: acc 2^(width - m) as
           // acc * scale * 2^(mt - m), cut by cvtt. The first product is
           // exact when at least 2^-126, and it is when mt > m (see
@@ -314,41 +340,63 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
               __builtin_convertvector(acc[r] * scale[r] * up, I));
         }
       }
+      auto exact_terms = [&](int64_t from, int64_t to, U* into) {
 #pragma GCC unroll 4
-      for (int64_t k = kb; k < ke; ++k) {
-        F b;
-        std::memcpy(&b, b_val + k * W, sizeof(F));
-        for (int r = 0; r < R; ++r) {
-          const F x = (b * a_val[k * R + r]) * scale[r];
-          sum[r] += reinterpret_cast<U>(__builtin_convertvector(x, I));
+        for (int64_t k = from; k < to; ++k) {
+          F b;
+          std::memcpy(&b, b_val + k * W, sizeof(F));
+          for (int r = 0; r < R; ++r) {
+            const F x = (b * a_val[k * R + r]) * scale[r];
+            into[r] += reinterpret_cast<U>(__builtin_convertvector(x, I));
+          }
         }
-      }
+      };
+      if constexpr (kSplit) exact_terms(kb, mid, first);
+      exact_terms(mid, ke, sum);
     } else {
       I bias[R];  // s + 127 = ea + eb + bias
       for (int r = 0; r < R; ++r) {
         sum[r] = U{};
+        first[r] = U{};
         bias[r] = q.width_minus_mab + 127 - m[r];
       }
+      auto wide_terms = [&](int64_t from, int64_t to, U* into) {
 #pragma GCC unroll 2
-      for (int64_t k = kb; k < ke; ++k) {
-        F b;
-        I eb;
-        std::memcpy(&b, b_val + k * W, sizeof(F));
-        std::memcpy(&eb, b_exp + k * W, sizeof(I));
-        for (int r = 0; r < R; ++r) {
-          I s = eb + (a_exp[k * R + r] + bias[r]);
-          SetMax(s, I{} + 1);
-          const F x = (b * a_val[k * R + r]) * reinterpret_cast<F>(s << 23);
-          sum[r] += reinterpret_cast<U>(__builtin_convertvector(x, I));
+        for (int64_t k = from; k < to; ++k) {
+          F b;
+          I eb;
+          std::memcpy(&b, b_val + k * W, sizeof(F));
+          std::memcpy(&eb, b_exp + k * W, sizeof(I));
+          for (int r = 0; r < R; ++r) {
+            I s = eb + (a_exp[k * R + r] + bias[r]);
+            SetMax(s, I{} + 1);
+            const F x = (b * a_val[k * R + r]) * reinterpret_cast<F>(s << 23);
+            into[r] += reinterpret_cast<U>(__builtin_convertvector(x, I));
+          }
         }
-      }
+      };
+      if constexpr (kSplit) wide_terms(kb, mid, first);
+      wide_terms(mid, ke, sum);
     }
     for (int r = 0; r < R; ++r) {
+      F& into = acc[r];
+      F block_sum = F{};
+      F& target = kAfterBlock ? block_sum : into;
       if constexpr (kNarrow)
-        FinishNarrow<W, !kWide, kNearestEven>(q, m[r], sum[r], any[r], acc[r],
-                                              exc[r]);
+        FinishNarrow<W, !kWide || kAfterBlock, kNearestEven>(
+            q, m[r], sum[r], any[r], target, exc[r]);
       else
-        FinishWide<W>(q, m[r], sum[r], any[r], acc[r], exc[r]);
+        FinishWide<W, kSplit>(q, m[r], sum[r], first[r], any[r], target,
+                              exc[r]);
+      if constexpr (kAfterBlock) {
+        const I bits = reinterpret_cast<I>(into);
+        into += block_sum;  // the one float32 rne addition
+        // |into| above max finite (Inf) as a sign mask of the difference.
+        const U margin = static_cast<uint32_t>(q.max_finite_bits) -
+                         (reinterpret_cast<U>(into) & 0x7fffffffu);
+        exc[r] |=
+            (reinterpret_cast<I>(margin) >> 31) | (~any[r] & (bits >> 31));
+      }
     }
   }
   for (int r = 0; r < R; ++r) {
@@ -364,40 +412,58 @@ typedef void (*TileFn)(const TileArgs&);
 // Tile shapes per instruction set: 8 rows x 16 lanes keeps M, T and the
 // sums of all rows in zmm registers (24 of 32); 4 x 8 in 16 ymm.
 struct Avx512 {
-  template <bool kWide, bool kNarrow, bool kNearestEven>
+  template <bool kWide, bool kNarrow, bool kSplit, bool kNearestEven,
+            bool kAfterBlock>
   GEMMSIM_TARGET("avx512f")
   static void Tile(const TileArgs& t) {
-    TileBody<16, 8, kWide, kNarrow, kNearestEven>(t);
+    TileBody<16, 8, kWide, kNarrow, kSplit, kNearestEven, kAfterBlock>(t);
   }
 };
 struct Avx2 {
-  template <bool kWide, bool kNarrow, bool kNearestEven>
+  template <bool kWide, bool kNarrow, bool kSplit, bool kNearestEven,
+            bool kAfterBlock>
   GEMMSIM_TARGET("avx2")
   static void Tile(const TileArgs& t) {
-    TileBody<8, 4, kWide, kNarrow, kNearestEven>(t);
+    TileBody<8, 4, kWide, kNarrow, kSplit, kNearestEven, kAfterBlock>(t);
   }
 };
 struct Baseline {
-  template <bool kWide, bool kNarrow, bool kNearestEven>
+  template <bool kWide, bool kNarrow, bool kSplit, bool kNearestEven,
+            bool kAfterBlock>
   static void Tile(const TileArgs& t) {
-    TileBody<4, 2, kWide, kNarrow, kNearestEven>(t);
+    TileBody<4, 2, kWide, kNarrow, kSplit, kNearestEven, kAfterBlock>(t);
   }
 };
 
-// Every form of one shape's tile, by [kWide][kNarrow][kNearestEven].
+// How a block's total is finished: FinishNarrow, FinishWide, or FinishWide
+// from two partial sums (kSplit).
+enum Finish { kFinishWide = 0, kFinishNarrow = 1, kFinishSplit = 2 };
+
+// Every form of one shape's tile, by
+// [kWide][Finish][kNearestEven][kAfterBlock].
 struct TileTable {
-  TileFn fn[2][2][2];
+  TileFn fn[2][3][2][2];
 };
+template <typename Isa, bool kWide, Finish kFinish>
+constexpr void FillTiles(TileTable& table) {
+  constexpr bool kNarrow = kFinish == kFinishNarrow;
+  constexpr bool kSplit = kFinish == kFinishSplit;
+  auto& fn = table.fn[kWide][kFinish];
+  fn[0][0] = Isa::template Tile<kWide, kNarrow, kSplit, false, false>;
+  fn[0][1] = Isa::template Tile<kWide, kNarrow, kSplit, false, true>;
+  fn[1][0] = Isa::template Tile<kWide, kNarrow, kSplit, true, false>;
+  fn[1][1] = Isa::template Tile<kWide, kNarrow, kSplit, true, true>;
+}
 template <typename Isa>
 TileTable MakeTileTable() {
-  return {{{{Isa::template Tile<false, false, false>,
-             Isa::template Tile<false, false, true>},
-            {Isa::template Tile<false, true, false>,
-             Isa::template Tile<false, true, true>}},
-           {{Isa::template Tile<true, false, false>,
-             Isa::template Tile<true, false, true>},
-            {Isa::template Tile<true, true, false>,
-             Isa::template Tile<true, true, true>}}}};
+  TileTable table{};
+  FillTiles<Isa, false, kFinishWide>(table);
+  FillTiles<Isa, false, kFinishNarrow>(table);
+  FillTiles<Isa, false, kFinishSplit>(table);
+  FillTiles<Isa, true, kFinishWide>(table);
+  FillTiles<Isa, true, kFinishNarrow>(table);
+  FillTiles<Isa, true, kFinishSplit>(table);
+  return table;
 }
 
 // How the inputs of one operand pack (PackRun).

@@ -41,6 +41,14 @@ Numerics BlockFma(const char* in, const char* acc, int block, int extra,
   return n;
 }
 
+// The b200-e4m3-fp32 preset's datapath: the block alone is cut and rounded
+// toward zero, then added to the accumulator with rne (after_block).
+Numerics AfterBlock(const char* in, Rounding mode) {
+  Numerics n = BlockFma(in, "fp32", 32, 2, mode, -133);
+  n.accumulate.accumulator_entry = AccumulatorEntry::kAfterBlock;
+  return n;
+}
+
 std::vector<double> RandomValues(const Format& f, size_t count,
                                  std::mt19937_64& rng, double special_rate) {
   std::vector<double> v(count);
@@ -328,6 +336,9 @@ TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
       BlockFma("bf16", "fp32", 8, 1, Rounding::kTowardZero, std::nullopt),
       BlockFma("e5m2", "fp32", 32, -10, Rounding::kTowardZero, -133),
       BlockFma("fp16", "fp32", 16, 2, Rounding::kTowardZero, -133),
+      AfterBlock("e4m3fn", Rounding::kTowardZero),
+      AfterBlock("e5m2", Rounding::kTowardZero),
+      AfterBlock("bf16", Rounding::kNearestEven),
   };
   int64_t elements = 0, mismatches = 0;
   uint64_t seed = 500;
@@ -348,7 +359,7 @@ TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
   CHECK(mismatches == 0);
   // Each comparison runs every instruction-set variant this CPU has.
   const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == 5 * 2 * variants * 9 * 70);
+  CHECK(elements == 8 * 2 * variants * 9 * 70);
 }
 
 TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
@@ -366,12 +377,31 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
     std::vector<double> c(static_cast<size_t>(m * nn), 60000.0);
     mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
   }
+  // fp32 accumulators near the top that overflow, in the block's addition
+  // and (after_block) in the addition of the block's sum.
+  for (const Overflow overflow :
+       {Overflow::kInfinity, Overflow::kSaturate, Overflow::kIeee}) {
+    for (const bool after : {false, true}) {
+      Numerics n =
+          after ? AfterBlock("e5m2", Rounding::kTowardZero)
+                : BlockFma("e5m2", "fp32", 32, 2, Rounding::kTowardZero, -133);
+      n.accumulate.overflow = overflow;
+      std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
+      std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
+      for (double& x : a) x = std::fabs(x);
+      std::vector<double> c(static_cast<size_t>(m * nn));
+      for (size_t e = 0; e < c.size(); ++e)
+        c[e] = (e % 2 ? 1 : -1) * std::ldexp(1.999, 127);
+      mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
+    }
+  }
   // Signed zeros: blocks of products that are all -0 (then -0 stays) or
   // all +0 on accumulators of -0, tiny negative sums cut to -0, and exact
-  // cancellations (+0).
-  {
-    const Numerics n =
-        BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133);
+  // cancellations (+0); in the block, and after it.
+  for (const bool after : {false, true}) {
+    const Numerics n = after ? AfterBlock("e4m3fn", Rounding::kTowardZero)
+                             : BlockFma("e4m3fn", "fp32", 32, -10,
+                                        Rounding::kTowardZero, -133);
     std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
     std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
     for (int64_t kk = 0; kk < 32; ++kk) {
@@ -387,6 +417,11 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
     }
     for (int64_t kk = 1; kk < k; kk += 2)
       for (int64_t j = 0; j < nn; ++j) b[kk * nn + j] = b[(kk - 1) * nn + j];
+    // Element (5, 0), whose c is -0: every product -0 in every block.
+    for (int64_t kk = 0; kk < k; ++kk) {
+      a[5 * k + kk] = -0.0;
+      b[kk * nn] = std::fabs(b[kk * nn]);
+    }
     std::vector<double> c(static_cast<size_t>(m * nn));
     for (size_t e = 0; e < c.size(); ++e)
       c[e] = e % 3 == 0 ? -0.0 : e % 3 == 1 ? -0x1p-149 : 0x1p-140;
@@ -395,7 +430,7 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
   }
   CHECK(mismatches == 0);
   const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == 4 * variants * m * nn);
+  CHECK(elements == (2 + 6 + 4) * variants * m * nn);
 }
 
 // Issue 12: one exact block per chunk (the exact preset: block all) runs
