@@ -477,7 +477,7 @@ bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
       s.format.layout().mantissa_bits > 23 ||
       s.format.layout().exponent_bits > 8 || !n.a.format.is_float() ||
       !n.b.format.is_float() || p.a.emin_per_element || p.b.emin_per_element ||
-      !OutputScaleExact(p))
+      !OutputScaleSupported(p, n.output))
     return false;
   // One multi-term addition of a block and the accumulator, or of the block
   // alone whose fp32 sum is then added with rne (after_block, B200 FP8);

@@ -105,9 +105,14 @@ bool Fp32NativeKernelApplies(const Numerics& n, const GemmProblem& p) {
          n.output.rounding.mode != Rounding::kStochastic &&
          s.alignment == Alignment::kExact && IsNearestEven(s.rounding) &&
          s.overflow != Overflow::kSaturate && s.subnormal_inputs &&
-         s.subnormal_outputs && promote_ok && !p.a.emin_per_element &&
-         !p.b.emin_per_element && ProductsExactInFp32(n.a.format, n.b.format) &&
-         OutputScaleExact(p);
+         s.subnormal_outputs && promote_ok &&
+         OutputScaleSupported(p, n.output) &&
+         // Block-scaled operands: per-element emin matters to the oracle
+         // only for flushing subnormal inputs (refused above); the values
+         // themselves must stay float32 and their products exact.
+         (p.a.emin_per_element || p.b.emin_per_element
+              ? ValuesAndProductsExactInFp32(p)
+              : ProductsExactInFp32(n.a.format, n.b.format));
 }
 
 void Fp32NativeKernel(const GemmProblem& p, const Numerics& n,

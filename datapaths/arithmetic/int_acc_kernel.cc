@@ -64,7 +64,7 @@ bool IntAccKernelApplies(const Numerics& n, const GemmProblem& p) {
          s.subnormal_inputs &&
          n.output.rounding.mode != Rounding::kStochastic &&
          !p.a.emin_per_element && !p.b.emin_per_element &&
-         p.output_scale == 1.0;  // total * scale would not be exact
+         OutputScaleSupported(p, n.output);
 }
 
 void IntAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
@@ -124,8 +124,9 @@ void IntAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
       }
       double total = static_cast<double>(acc[j]);  // exact: |acc| < 2^47
       if (total == 0) total = down ? -0.0 : 0.0;
+      const double scaled = ProductForRounding(total, p.output_scale);
       d[i * p.n + j] =
-          Decode(n.output.format, Encode(n.output.format, total, out));
+          Decode(n.output.format, Encode(n.output.format, scaled, out));
     }
   }
 }

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "datapaths/arithmetic/dot_product.h"
@@ -40,15 +43,58 @@ inline double GenericElement(const GemmProblem& p, const Numerics& n, int64_t i,
   return DotProduct(a, b, p.c ? p.c[i * p.n + j] : 0.0, n, ctx);
 }
 
-// The output rounding of an accumulated value (exact while value * scale has
-// at most 53 significant bits, which the callers guarantee).
+// x * y as one double that rounds, once more and in any deterministic
+// mode, into a format of at most 51 significand bits whose exponents lie
+// within +-990 (OutputScaleSupported) exactly as the exact product would.
+// Within double's normal range that is x * y rounded to odd (Boldo and
+// Melquiond, "When double rounding is odd"): the exact product when double
+// holds it, else its double neighbour with an odd last bit. Beyond 2^+-1000
+// every such format rounds alike (to 0 or its smallest subnormal, to Inf
+// or its max finite, as the mode says): 2^+-1000 with the product's sign
+// stands in.
+inline double ProductForRounding(double x, double y) {
+  int ex = 0, ey = 0;
+  const double fx = std::frexp(x, &ex), fy = std::frexp(y, &ey);
+  const double hi = fx * fy;                // in [0.25, 1), or +-0
+  const double lo = std::fma(fx, fy, -hi);  // exact: fx fy = hi + lo
+  double odd = hi;
+  if (lo != 0) {
+    // The lower neighbour is one step toward zero when hi is above |fx fy|.
+    const double below =
+        std::signbit(lo) != std::signbit(hi) ? std::nextafter(hi, 0.0) : hi;
+    odd = std::bit_cast<double>(std::bit_cast<uint64_t>(below) | 1);
+  }
+  const int e = ex + ey;
+  if (hi != 0 && e < -1000) return std::copysign(0x1p-1000, hi);
+  if (hi != 0 && e > 1000) return std::copysign(0x1p1000, hi);
+  return std::ldexp(odd, e);  // exact: a normal double, or +-0
+}
+
+// Whether ToOutput rounds total * output_scale exactly once: scale 1, or
+// a finite non-zero scale, deterministic rounding and an output format
+// ProductForRounding serves.
+inline bool OutputScaleSupported(const GemmProblem& p, const OutputSpec& out) {
+  if (p.output_scale == 1.0) return true;
+  const Format& f = out.format;
+  const bool narrow =
+      f.is_float()
+          ? f.layout().mantissa_bits + 1 <= 51 &&
+                f.min_normal_exponent() - f.layout().mantissa_bits > -990 &&
+                std::ilogb(f.max_finite()) < 990
+          : f.bits() <= 51;
+  return std::isfinite(p.output_scale) && p.output_scale != 0 && narrow &&
+         out.rounding.mode != Rounding::kStochastic;
+}
+
+// The output rounding of an accumulated value: round(total * scale), as if
+// the product were exact (ProductForRounding; OutputScaleSupported holds).
 inline double ToOutput(double total, const GemmProblem& p,
                        const OutputSpec& out) {
-  const double scaled = total * p.output_scale;
   if (out.format == Fp32() && p.output_scale == 1.0) return total;
   EncodeOptions o;
   o.rounding = out.rounding;
   o.overflow = out.overflow;
+  const double scaled = ProductForRounding(total, p.output_scale);
   return Decode(out.format, Encode(out.format, scaled, o));
 }
 
@@ -62,10 +108,50 @@ inline bool ProductsExactInFp32(const Format& a, const Format& b) {
   return (ma + 1) + (mb + 1) <= 24 && lowest >= -149 && highest <= 127;
 }
 
-inline bool OutputScaleExact(const GemmProblem& p) {
-  // A float32 scale keeps total * scale within double's 53 bits.
-  return static_cast<double>(static_cast<float>(p.output_scale)) ==
-         p.output_scale;
+// The extent of an operand's finite non-zero values, from their double
+// bits: the most significant bits any holds, and the exponents of the
+// lowest set bit and of the bit above the highest. Block-scaled operands
+// (values = element * block scale) need it: their range is the data's.
+struct ValueExtent {
+  int max_bits = 0;
+  int low = INT32_MAX;   // min over values of the lowest set bit's exponent
+  int high = INT32_MIN;  // max over values of floor(log2 |x|) + 1
+  bool double_subnormal = false;
+};
+
+inline ValueExtent ExtentOf(const double* values, int64_t count) {
+  ValueExtent e;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint64_t bits = std::bit_cast<uint64_t>(values[i]);
+    const int field = static_cast<int>((bits >> 52) & 0x7ff);
+    const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
+    if (field == 0x7ff) continue;  // Inf, NaN: the kernels' generic path
+    if (field == 0) {
+      e.double_subnormal |= fraction != 0;
+      continue;  // +-0
+    }
+    const int zeros = std::countr_zero(fraction | (uint64_t{1} << 52));
+    const int exponent = field - 1023;
+    e.max_bits = std::max(e.max_bits, 53 - zeros);
+    e.low = std::min(e.low, exponent - 52 + zeros);
+    e.high = std::max(e.high, exponent + 1);
+  }
+  return e;
+}
+
+// Whether every product of an A value and a B value of this problem is a
+// float32 value, and so is every value: at most 24 significant bits, the
+// lowest at or above 2^-149 (float32's smallest subnormal), all below
+// 2^128 (then at most FLT_MAX: 24 bits). For block-scaled operands, where
+// the formats alone do not bound the values (ProductsExactInFp32).
+inline bool ValuesAndProductsExactInFp32(const GemmProblem& p) {
+  const ValueExtent a = ExtentOf(p.a.values, p.m * p.k);
+  const ValueExtent b = ExtentOf(p.b.values, p.k * p.n);
+  if (a.double_subnormal || b.double_subnormal) return false;
+  if (a.max_bits == 0 || b.max_bits == 0) return true;  // all zero
+  return a.max_bits + b.max_bits <= 24 && a.low >= -149 && b.low >= -149 &&
+         a.low + b.low >= -149 && a.high <= 128 && b.high <= 128 &&
+         a.high + b.high <= 128;
 }
 
 // B (k x n, row-major) in panels of `cols` columns, k-major inside a panel,

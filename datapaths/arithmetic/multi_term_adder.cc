@@ -77,6 +77,12 @@ double RoundExact(bool negative, std::span<const uint64_t> words, int exponent,
   }
   const uint64_t r = RoundMagnitude(kept, d, negative, rounding, random);
   double value = std::ldexp(static_cast<double>(r), quantum);  // r < 2^63
+  // Past double's range (a tensor scale near 2^1000) the value overflows
+  // every format; twice the format's max finite overflows it the same way
+  // under each overflow rule (Inf would stay Inf even where the rule says
+  // max finite).
+  if (std::isinf(value) && f.is_float() && std::isfinite(2 * f.max_finite()))
+    value = 2 * f.max_finite();
   if (negative) value = -value;
   if (!f.is_float()) {
     const double hi = f.max_finite(), lo = f.min_value();

@@ -303,7 +303,7 @@ bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
          s.subnormal_inputs && promote_ok && n.a.format.is_float() &&
          n.b.format.is_float() && n.a.format.layout().mantissa_bits <= 23 &&
          n.b.format.layout().mantissa_bits <= 23 && !p.a.emin_per_element &&
-         !p.b.emin_per_element && OutputScaleExact(p);
+         !p.b.emin_per_element && OutputScaleSupported(p, n.output);
 }
 
 void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
