@@ -4,7 +4,8 @@
 // every deterministic output rounding; and block-scaled operands (MX: a
 // power of two per block of 32, NVFP4: an e4m3fn value per block of 16)
 // in the fp32-native kernel, which must refuse values or products that
-// leave float32.
+// leave float32; and bf16 operands (no scales) whose values keep every
+// product a float32 value.
 #include <doctest/doctest.h>
 
 #include <bit>
@@ -221,6 +222,40 @@ TEST_CASE("fp32-native kernel on block-scaled operands equals the oracle") {
   CHECK(mismatches == 0);
   CHECK(runs == 7);
   CHECK(elements == 6 * 7 * 19);
+}
+
+}  // namespace
+}  // namespace gemmsim
+
+namespace gemmsim {
+namespace {
+
+// bf16 into fp32 (the Gaudi bf16 presets): the formats alone allow products
+// outside float32, so fp32-native serves a GEMM only when its values keep
+// every product a float32 value.
+TEST_CASE("fp32-native kernel takes bf16 operands whose products fit fp32") {
+  std::mt19937_64 rng(47);
+  const Numerics n = Plain("bf16", "fp32");
+  const int64_t m = 6, nn = 21, k = 50;
+  int64_t elements = 0, mismatches = 0;
+  for (const double special_rate : {0.0, 0.01}) {
+    // bf16 values of moderate range: e5m2 codes given more bits.
+    std::vector<double> a =
+        CodeValues(FormatByName("e5m2"), m * k, rng, special_rate);
+    std::vector<double> b = CodeValues(FormatByName("e5m2"), k * nn, rng, 0);
+    for (double& x : a) x *= 1.0 + 0x1p-5;  // at most 8 bits: bf16 values
+    GemmProblem p;
+    p.m = m, p.n = nn, p.k = k;
+    p.a = {a.data(), n.a.format.min_normal_exponent(), nullptr};
+    p.b = {b.data(), n.b.format.min_normal_exponent(), nullptr};
+    mismatches += CompareKernel("fp32-native", p, n, &elements);
+    // One value near bf16's top: its products leave float32.
+    b[7] = 0x1p120;
+    CHECK(ChooseGemmKernel(n, p) != nullptr);  // block-fma or narrow-acc
+    CHECK(std::string(ChooseGemmKernel(n, p)->name) != "fp32-native");
+  }
+  CHECK(mismatches == 0);
+  CHECK(elements == 2 * m * nn);
 }
 
 }  // namespace
