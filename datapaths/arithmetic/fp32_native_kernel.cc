@@ -107,15 +107,9 @@ bool Fp32NativeKernelApplies(const Numerics& n, const GemmProblem& p) {
          s.overflow != Overflow::kSaturate && s.subnormal_inputs &&
          s.subnormal_outputs && promote_ok &&
          OutputScaleSupported(p, n.output) &&
-         // Where the formats alone do not keep every product a float32
-         // value (bf16: exponents as wide as fp32's; block-scaled operands:
-         // values scaled by the data), the values of this GEMM may: the
-         // oracle needs only exact products (per-element emin matters to it
-         // only for flushing subnormal inputs, refused above).
-         ((!p.a.emin_per_element && !p.b.emin_per_element &&
-           ProductsExactInFp32(n.a.format, n.b.format)) ||
-          (n.a.format.is_float() && n.b.format.is_float() &&
-           ValuesAndProductsExactInFp32(p)));
+         // Per-element emin matters to the oracle only for flushing
+         // subnormal inputs (refused above): exact products suffice.
+         ProductsAreFp32Values(n, p);
 }
 
 void Fp32NativeKernel(const GemmProblem& p, const Numerics& n,

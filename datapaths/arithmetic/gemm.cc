@@ -70,6 +70,7 @@ void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
 std::span<const GemmKernel> FastGemmKernels() {
   static constexpr GemmKernel kKernels[] = {
       {"fp32-native", Fp32NativeKernelApplies, Fp32NativeKernel},
+      {"pairwise", PairwiseKernelApplies, PairwiseKernel},
       {"block-fma", BlockFmaKernelApplies, BlockFmaKernel},
       {"narrow-acc", NarrowAccKernelApplies, NarrowAccKernel},
       {"int-acc", IntAccKernelApplies, IntAccKernel},

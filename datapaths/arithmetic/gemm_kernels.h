@@ -17,6 +17,13 @@ bool Fp32NativeKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void Fp32NativeKernel(const GemmProblem& p, const Numerics& numerics,
                       int64_t row_begin, int64_t row_end, double* d);
 
+// Pairwise order (a balanced adder tree per block, every node rounded)
+// into fp32 with rne and exact alignment, products exact in fp32: float32
+// additions in the tree's order.
+bool PairwiseKernelApplies(const Numerics& numerics, const GemmProblem& p);
+void PairwiseKernel(const GemmProblem& p, const Numerics& numerics,
+                    int64_t row_begin, int64_t row_end, double* d);
+
 // Block-1 accumulation into a float of <= 23 mantissa bits with any
 // deterministic rounding (fp8-acc-fp16, fp8-acc-bf16...), sums formed
 // exactly in double.

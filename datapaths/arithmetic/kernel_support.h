@@ -154,6 +154,17 @@ inline bool ValuesAndProductsExactInFp32(const GemmProblem& p) {
          a.high + b.high <= 128;
 }
 
+// Whether every product of this problem's A and B values is a float32
+// value: by the formats alone where no block scales shift the values, else
+// (bf16's wide exponents, block-scaled operands) by the values' bits.
+inline bool ProductsAreFp32Values(const Numerics& n, const GemmProblem& p) {
+  if (!p.a.emin_per_element && !p.b.emin_per_element &&
+      ProductsExactInFp32(n.a.format, n.b.format))
+    return true;
+  return n.a.format.is_float() && n.b.format.is_float() &&
+         ValuesAndProductsExactInFp32(p);
+}
+
 // B (k x n, row-major) in panels of `cols` columns, k-major inside a panel,
 // zero-padded: panel j / cols holds element (kk, j) at (kk * cols + j % cols).
 template <typename T>

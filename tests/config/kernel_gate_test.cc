@@ -233,6 +233,7 @@ TEST_CASE("no fast kernel claims a key value it does not compute") {
   CHECK(claims_per_kernel["block-fma"] > 10);
   CHECK(claims_per_kernel["narrow-acc"] > 10);
   CHECK(claims_per_kernel["int-acc"] >= 4);
+  CHECK(claims_per_kernel["pairwise"] >= 1);
   CHECK(loaded > 150);
   CHECK(elements == claimed * 4 * 9);
 }

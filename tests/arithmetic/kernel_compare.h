@@ -1,0 +1,75 @@
+// Helpers of the kernel tests: operands from random codes of a format, and
+// one fast kernel's D against the oracle's (DotProduct per element), bit for
+// bit.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "datapaths/arithmetic/kernel_registry.h"
+#include "datapaths/formats/codec.h"
+
+namespace gemmsim::testing {
+
+inline bool SameBits(double a, double b) {
+  return std::isnan(a)
+             ? std::isnan(b)
+             : std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
+
+// Values of random finite codes of `f`, a tenth of them signed zeros, and
+// Inf or NaN at `special_rate`.
+inline std::vector<double> CodeValues(const Format& f, size_t count,
+                                      std::mt19937_64& rng,
+                                      double special_rate) {
+  std::vector<double> v(count);
+  std::uniform_int_distribution<uint64_t> code(0, f.code_mask());
+  std::uniform_real_distribution<double> u(0, 1);
+  for (double& x : v) {
+    do {
+      x = Decode(f, code(rng));
+    } while (!std::isfinite(x));
+    if (u(rng) < 0.1) x = u(rng) < 0.5 ? 0.0 : -0.0;
+    if (u(rng) < special_rate)
+      x = u(rng) < 0.5 ? -std::numeric_limits<double>::infinity()
+                       : std::numeric_limits<double>::quiet_NaN();
+  }
+  return v;
+}
+
+inline int EminOf(const Format& f) {
+  return f.is_float() ? f.min_normal_exponent() : 0;
+}
+
+// Runs `kernel` (which must apply) and compares with the oracle; returns
+// mismatches and counts elements.
+inline int64_t CompareKernel(const char* kernel, const GemmProblem& p,
+                             const Numerics& n, int64_t* elements) {
+  const GemmKernel* chosen = ChooseGemmKernel(n, p);
+  REQUIRE(chosen != nullptr);
+  REQUIRE(std::string(chosen->name) == kernel);
+  std::vector<double> got(static_cast<size_t>(p.m * p.n));
+  std::vector<double> want(got.size());
+  RunGemmKernel(chosen, p, n, got.data(), 2);
+  RunGemmKernel(nullptr, p, n, want.data(), 1);
+  int64_t mismatches = 0;
+  for (size_t e = 0; e < got.size(); ++e) {
+    ++*elements;
+    if (!SameBits(got[e], want[e]) && mismatches++ < 3)
+      MESSAGE(std::string(kernel)
+              << " " << n.output.format.name() << " "
+              << RoundingName(n.output.rounding.mode) << " scale "
+              << p.output_scale << " element " << e << ": got " << got[e]
+              << " want " << want[e]);
+  }
+  return mismatches;
+}
+
+}  // namespace gemmsim::testing
