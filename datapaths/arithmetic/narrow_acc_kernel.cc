@@ -108,8 +108,8 @@ struct StepSpec {
 
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1) (kRound
 // false: the exact sum, no rounding, for a block that spans the chunk and is
-// rounded once after it); inexact[r][j] records a step whose double sum was
-// not exact.
+// rounded once after it); inexact[r][j] holds the largest error of a step's
+// double sum (0: every sum was exact).
 // Inlined into one function per instruction set (StepsFor), so that each
 // is vectorized for its own.
 template <Rounding kMode, bool kCheck, bool kRound>
@@ -117,7 +117,7 @@ template <Rounding kMode, bool kCheck, bool kRound>
                                              const double* __restrict b_pack,
                                              int64_t k0, int64_t k1,
                                              double* __restrict acc,
-                                             uint8_t* __restrict inexact,
+                                             double* __restrict inexact,
                                              const StepSpec& spec) {
   const Rounder q = spec.acc;
   for (int64_t k = k0; k < k1; ++k) {
@@ -125,14 +125,16 @@ template <Rounding kMode, bool kCheck, bool kRound>
     for (int64_t r = 0; r < kRows; ++r) {
       const double ar = a_pack[k * kRows + r];
       double* out = acc + r * kCols;
-      uint8_t* bad = inexact + r * kCols;
+      double* bad = inexact + r * kCols;
       for (int64_t j = 0; j < kCols; ++j) {
         const double p = ar * b[j];  // exact
         const double s = out[j] + p;
         if constexpr (kCheck) {  // TwoSum: the rounding error of s
           const double bb = s - out[j];
           const double err = (out[j] - (s - bb)) + (p - bb);
-          bad[j] |= static_cast<uint8_t>(err != 0);
+          // The largest |error| (a max keeps the loop in double lanes,
+          // which byte flags would not): non-zero marks an inexact step.
+          bad[j] = std::max(bad[j], std::fabs(err));
         }
         if constexpr (kRound) {
           out[j] = RoundToFormat<kMode>(s, q);
@@ -145,36 +147,36 @@ template <Rounding kMode, bool kCheck, bool kRound>
 }
 
 template <Rounding kMode>
-void AddIntoWide(double* wide, double* acc, uint8_t* inexact,
+void AddIntoWide(double* wide, double* acc, double* inexact,
                  const StepSpec& spec) {
   for (int64_t e = 0; e < kRows * kCols; ++e) {
     const double s = wide[e] + acc[e];
     const double bb = s - wide[e];
-    inexact[e] |=
-        static_cast<uint8_t>(((wide[e] - (s - bb)) + (acc[e] - bb)) != 0);
+    inexact[e] = std::max(
+        inexact[e], std::fabs((wide[e] - (s - bb)) + (acc[e] - bb)));
     wide[e] = RoundToFormat<kMode>(s, spec.wide);
     acc[e] = 0.0;
   }
 }
 
 using StepsFn = void (*)(const double*, const double*, int64_t, int64_t,
-                         double*, uint8_t*, const StepSpec&);
+                         double*, double*, const StepSpec&);
 
 template <Rounding kMode, bool kCheck, bool kRound>
 GEMMSIM_TARGET("avx512f")
 void Steps512(const double* a, const double* b, int64_t k0, int64_t k1,
-              double* acc, uint8_t* inexact, const StepSpec& spec) {
+              double* acc, double* inexact, const StepSpec& spec) {
   StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 template <Rounding kMode, bool kCheck, bool kRound>
 GEMMSIM_TARGET("avx2")
 void Steps256(const double* a, const double* b, int64_t k0, int64_t k1,
-              double* acc, uint8_t* inexact, const StepSpec& spec) {
+              double* acc, double* inexact, const StepSpec& spec) {
   StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 template <Rounding kMode, bool kCheck, bool kRound>
 void StepsBase(const double* a, const double* b, int64_t k0, int64_t k1,
-               double* acc, uint8_t* inexact, const StepSpec& spec) {
+               double* acc, double* inexact, const StepSpec& spec) {
   StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 
@@ -223,7 +225,7 @@ RoundFn ChooseRound(Rounding mode) {
       return &RoundInPlace<Rounding::kToOdd>;
   }
 }
-using WideFn = void (*)(double*, double*, uint8_t*, const StepSpec&);
+using WideFn = void (*)(double*, double*, double*, const StepSpec&);
 
 template <Rounding kMode>
 StepsFn StepsFor(bool check) {
@@ -342,7 +344,7 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   const std::vector<double> a_pack =
       PackRowBlocks<double>(p, row_begin, row_end, kRows);
   std::vector<double> acc(kRows * kCols), wide(kRows * kCols);
-  std::vector<uint8_t> inexact(kRows * kCols);
+  std::vector<double> inexact(kRows * kCols);  // largest step error
   for (int64_t panel = 0; panel < panels; ++panel) {
     const int64_t j0 = panel * kCols, cols = std::min(kCols, p.n - j0);
     for (int64_t block = 0; block < blocks; ++block) {
@@ -350,7 +352,7 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
                     rows = std::min(kRows, row_end - i0);
       std::fill(acc.begin(), acc.end(), 0.0);
       std::fill(wide.begin(), wide.end(), 0.0);
-      std::fill(inexact.begin(), inexact.end(), 0);
+      std::fill(inexact.begin(), inexact.end(), 0.0);
       double* start = s.promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) {
@@ -375,7 +377,7 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
           const double t = total[e];
           // Inexact steps, non-finite values (Inf/NaN inputs resolve as in
           // DotProduct) and overflow take the slow path.
-          d[i * p.n + jj] = (std::isfinite(t) && !inexact[e])
+          d[i * p.n + jj] = (std::isfinite(t) && inexact[e] == 0)
                                 ? ToOutput(t, p, n.output)
                                 : GenericElement(p, n, i, jj);
         }
