@@ -71,6 +71,7 @@ std::span<const GemmKernel> FastGemmKernels() {
   static constexpr GemmKernel kKernels[] = {
       {"fp32-native", Fp32NativeKernelApplies, Fp32NativeKernel},
       {"pairwise", PairwiseKernelApplies, PairwiseKernel},
+      {"stochastic-fp32", StochasticAccKernelApplies, StochasticAccKernel},
       {"block-fma", BlockFmaKernelApplies, BlockFmaKernel},
       {"narrow-acc", NarrowAccKernelApplies, NarrowAccKernel},
       {"int-acc", IntAccKernelApplies, IntAccKernel},

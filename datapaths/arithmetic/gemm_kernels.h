@@ -24,6 +24,13 @@ bool PairwiseKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void PairwiseKernel(const GemmProblem& p, const Numerics& numerics,
                     int64_t row_begin, int64_t row_end, double* d);
 
+// Block-1 accumulation into fp32 with stochastic rounding (exact
+// alignment, products exact in fp32), the random bits drawn as DotProduct
+// draws them.
+bool StochasticAccKernelApplies(const Numerics& numerics, const GemmProblem& p);
+void StochasticAccKernel(const GemmProblem& p, const Numerics& numerics,
+                         int64_t row_begin, int64_t row_end, double* d);
+
 // Block-1 accumulation into a float of <= 23 mantissa bits with any
 // deterministic rounding (fp8-acc-fp16, fp8-acc-bf16...), sums formed
 // exactly in double.

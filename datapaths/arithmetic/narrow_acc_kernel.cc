@@ -152,8 +152,8 @@ void AddIntoWide(double* wide, double* acc, double* inexact,
   for (int64_t e = 0; e < kRows * kCols; ++e) {
     const double s = wide[e] + acc[e];
     const double bb = s - wide[e];
-    inexact[e] = std::max(
-        inexact[e], std::fabs((wide[e] - (s - bb)) + (acc[e] - bb)));
+    inexact[e] =
+        std::max(inexact[e], std::fabs((wide[e] - (s - bb)) + (acc[e] - bb)));
     wide[e] = RoundToFormat<kMode>(s, spec.wide);
     acc[e] = 0.0;
   }
