@@ -1,16 +1,19 @@
 // The integer-accumulator GEMM kernel (gemm_kernels.h): integer inputs of
 // at most 16 bits into a signed int<W> accumulator (W <= 48), block 1,
-// wrapping or saturating after every product, as DotProduct does. Every
-// product and sum is an exact int64 (|a b| < 2^32, |acc| < 2^47); the only
-// non-integer fact to carry is the sign of a zero result, which is -0 under
-// rdown and +0 otherwise (an integer accumulator never holds -0 between
-// steps: c enters as an integer).
+// wrapping or saturating after every product, as DotProduct does,
+// optionally promoted every P products into a wider signed int<W'> (W' <=
+// 48). Every product and sum is an integer below 2^49, exact in double
+// lanes; the only non-integer fact to carry is the sign of a zero result,
+// which is -0 under rdown and +0 otherwise (an integer accumulator never
+// holds -0 between steps: c enters as an integer).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "datapaths/arithmetic/gemm_kernels.h"
+#include "datapaths/arithmetic/isa.h"
+#include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
 #include "datapaths/formats/codec.h"
 
@@ -30,36 +33,108 @@ bool SmallInteger(const Format& f) {
 // the slow path.
 bool Integral(double v) { return std::fabs(v) <= 65536 && v == std::trunc(v); }
 
-// acc <- overflow(acc + a[k] b[k, j]) over a row of D, j contiguous.
+// An int<W> range as doubles: every value and sum below is an integer of
+// at most 48 bits, exact in double, so the steps run in double lanes.
+struct IntRange {
+  double lo, hi;   // -2^(W-1), 2^(W-1) - 1
+  double modulus;  // 2^W
+};
+
+IntRange RangeOf(const Format& f) {
+  const int bits = f.bits();
+  return {-std::ldexp(1.0, bits - 1), std::ldexp(1.0, bits - 1) - 1,
+          std::ldexp(1.0, bits)};
+}
+
+// floor(x) for |x| < 2^51 without a library call (so that loops
+// vectorize on every instruction set): round to nearest even by adding and
+// removing 1.5 * 2^52, then one down where that went up.
+inline double Floor(double x) {
+  const double r = (x + 0x1.8p52) - 0x1.8p52;
+  return r > x ? r - 1.0 : r;
+}
+
+// s wrapped into [lo, hi] (two's complement): s - 2^W floor((s - lo) / 2^W),
+// every operation exact.
+inline double Wrap(double s, const IntRange& r) {
+  return s - r.modulus * Floor((s - r.lo) / r.modulus);
+}
+
+// acc <- overflow(acc + a[k] b[k, j]) for k in [k0, k1), over a row of D,
+// j contiguous.
 template <bool kSaturate>
-void Steps(const double* a_row, const double* b, int64_t k, int64_t n,
-           int64_t* acc, int bits) {
-  const int64_t lo = -(int64_t{1} << (bits - 1)),
-                hi = (int64_t{1} << (bits - 1)) - 1;
-  const int shift = 64 - bits;  // two's complement wrap by sign extension
-  for (int64_t kk = 0; kk < k; ++kk) {
-    const int64_t x = static_cast<int64_t>(a_row[kk]);
+[[gnu::always_inline]] inline void StepsBody(const double* __restrict a_row,
+                                             const double* __restrict b,
+                                             int64_t k0, int64_t k1, int64_t n,
+                                             double* __restrict acc,
+                                             const IntRange& r) {
+  for (int64_t kk = k0; kk < k1; ++kk) {
+    const double x = a_row[kk];
     const double* b_row = b + kk * n;
     for (int64_t j = 0; j < n; ++j) {
-      const int64_t s = acc[j] + x * static_cast<int64_t>(b_row[j]);
+      const double s = acc[j] + x * b_row[j];  // exact: below 2^49
       if constexpr (kSaturate) {
-        acc[j] = std::clamp(s, lo, hi);
+        acc[j] = std::min(std::max(s, r.lo), r.hi);
       } else {
-        acc[j] =
-            static_cast<int64_t>(static_cast<uint64_t>(s) << shift) >> shift;
+        acc[j] = Wrap(s, r);
       }
     }
   }
+}
+
+using StepsFn = void (*)(const double*, const double*, int64_t, int64_t,
+                         int64_t, double*, const IntRange&);
+
+template <bool kSaturate>
+GEMMSIM_TARGET("avx512f")
+void Steps512(const double* a, const double* b, int64_t k0, int64_t k1,
+              int64_t n, double* acc, const IntRange& r) {
+  StepsBody<kSaturate>(a, b, k0, k1, n, acc, r);
+}
+template <bool kSaturate>
+GEMMSIM_TARGET("avx2")
+void Steps256(const double* a, const double* b, int64_t k0, int64_t k1,
+              int64_t n, double* acc, const IntRange& r) {
+  StepsBody<kSaturate>(a, b, k0, k1, n, acc, r);
+}
+template <bool kSaturate>
+void StepsBase(const double* a, const double* b, int64_t k0, int64_t k1,
+               int64_t n, double* acc, const IntRange& r) {
+  StepsBody<kSaturate>(a, b, k0, k1, n, acc, r);
+}
+
+// The variant of the instruction set chosen once (isa.h): the same exact
+// integer arithmetic in each.
+template <bool kSaturate>
+StepsFn StepsOfIsa() {
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return &Steps512<kSaturate>;
+    case Isa::kAvx2:
+      return &Steps256<kSaturate>;
+    case Isa::kBaseline:
+      break;
+  }
+  return &StepsBase<kSaturate>;
+}
+
+bool SignedIntAccumulator(const Format& f) {
+  return !f.is_float() && f.is_signed() && f.bits() <= kMaxAccumulatorBits;
 }
 
 }  // namespace
 
 bool IntAccKernelApplies(const Numerics& n, const GemmProblem& p) {
   const AccumulateSpec& s = n.accumulate;
-  return !s.format.is_float() && s.format.is_signed() &&
-         s.format.bits() <= kMaxAccumulatorBits && SmallInteger(n.a.format) &&
+  // Promotion into a wider signed integer: every `every` products the
+  // chunk's sum joins it, wrapping (DotProduct's AddToWide leaves the wide
+  // addition's integer_overflow at its default, wrap).
+  const bool promote_ok =
+      !s.promote || (SignedIntAccumulator(s.promote->format) &&
+                     s.promote->rounding.mode != Rounding::kStochastic);
+  return SignedIntAccumulator(s.format) && SmallInteger(n.a.format) &&
          SmallInteger(n.b.format) && s.block == 1 &&
-         s.alignment == Alignment::kExact && !s.promote &&
+         s.alignment == Alignment::kExact && promote_ok &&
          s.accumulator_entry == AccumulatorEntry::kInBlock &&
          s.subnormal_inputs &&
          n.output.rounding.mode != Rounding::kStochastic &&
@@ -72,15 +147,22 @@ void IntAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   const AccumulateSpec& s = n.accumulate;
   const bool saturate = s.integer_overflow == IntegerOverflow::kSaturate;
   const bool down = s.rounding.mode == Rounding::kDown;
-  const int bits = s.format.bits();
+  const bool promote = s.promote.has_value();
+  const bool any_down =
+      down || (promote && s.promote->rounding.mode == Rounding::kDown);
+  const IntRange range = RangeOf(s.format);
+  const IntRange wide_range = promote ? RangeOf(s.promote->format) : range;
+  const Format& start_format = promote ? s.promote->format : s.format;
+  const int64_t chunk = promote ? s.promote->every : std::max<int64_t>(p.k, 1);
+  const StepsFn steps = saturate ? StepsOfIsa<true>() : StepsOfIsa<false>();
   EncodeOptions out;
   out.rounding = n.output.rounding;
   out.overflow = n.output.overflow;
-  std::vector<int64_t> acc(static_cast<size_t>(p.n));
+  std::vector<double> acc(static_cast<size_t>(p.n)), wide(acc.size());
   std::vector<uint8_t> special(static_cast<size_t>(p.n));
   std::vector<uint8_t> odd_column(static_cast<size_t>(p.n));
   // B with its odd entries zeroed (their columns are redone by the slow
-  // path), so that Steps converts only integers.
+  // path), so that the steps see only integers.
   std::vector<double> b_clean;
   const double* b = p.b.values;
   for (int64_t kk = 0; kk < p.k; ++kk)
@@ -104,26 +186,41 @@ void IntAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
       continue;
     }
     for (int64_t j = 0; j < p.n; ++j) {
-      // As DotProduct: c rounded into the accumulator (rne, ieee); Inf or
-      // NaN c decides the element on the slow path.
+      // As DotProduct: c rounded into the accumulator (the wide one under
+      // promote; rne, ieee); Inf or NaN c decides the element on the slow
+      // path.
       const double c = p.c ? p.c[i * p.n + j] : 0.0;
       special[j] = !std::isfinite(c) || odd_column[j];
-      acc[j] = special[j]
-                   ? 0
-                   : static_cast<int64_t>(Decode(
-                         s.format, Encode(s.format, c, EncodeOptions{})));
+      const double start =
+          special[j]
+              ? 0.0
+              : Decode(start_format, Encode(start_format, c, EncodeOptions{})) +
+                    0.0;  // +0: an integer accumulator holds no -0
+      acc[j] = promote ? 0.0 : start;
+      wide[j] = promote ? start : 0.0;
     }
-    if (saturate)
-      Steps<true>(p.a.values + i * p.k, b, p.k, p.n, acc.data(), bits);
-    else
-      Steps<false>(p.a.values + i * p.k, b, p.k, p.n, acc.data(), bits);
+    const double* a_row = p.a.values + i * p.k;
+    for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
+      steps(a_row, b, k0, std::min(p.k, k0 + chunk), p.n, acc.data(), range);
+      if (promote)
+        for (int64_t j = 0; j < p.n; ++j) {
+          wide[j] = Wrap(wide[j] + acc[j], wide_range);
+          acc[j] = 0.0;
+        }
+    }
     for (int64_t j = 0; j < p.n; ++j) {
-      if (special[j]) {
+      double total = promote ? wide[j] : acc[j];
+      // A zero total's sign. Without rdown anywhere, IEEE double additions
+      // give DotProduct's zeros (-0 only when every term was -0; an exact
+      // cancellation is +0), and the steps keep them (saturating and
+      // wrapping leave a zero as it is). Under promote with rdown in
+      // either rounding the slow path says; without promote rdown's zeros
+      // are all -0.
+      if (special[j] || (promote && total == 0 && any_down)) {
         d[i * p.n + j] = GenericElement(p, n, i, j);
         continue;
       }
-      double total = static_cast<double>(acc[j]);  // exact: |acc| < 2^47
-      if (total == 0) total = down ? -0.0 : 0.0;
+      if (!promote && total == 0) total = down ? -0.0 : 0.0;
       const double scaled = ProductForRounding(total, p.output_scale);
       d[i * p.n + j] =
           Decode(n.output.format, Encode(n.output.format, scaled, out));

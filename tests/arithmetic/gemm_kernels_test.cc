@@ -515,5 +515,76 @@ TEST_CASE("int-acc kernel equals the slow path, wrapping and saturating") {
   CHECK(elements == 10 * (5 * 70 + 3 * 9));
 }
 
+// Promotion of a narrow integer accumulator into a wider one (int16 every
+// 8 or 64 products into int32 or int20, which then wraps), on every
+// instruction-set variant; zero totals (their sign) go to the slow path.
+TEST_CASE("int-acc kernel's promotion equals the slow path") {
+  int64_t elements = 0, mismatches = 0;
+  int runs = 0;
+  for (const char* wide : {"int32", "int20"}) {
+    for (const int every : {8, 64}) {
+      for (IntegerOverflow o :
+           {IntegerOverflow::kWrap, IntegerOverflow::kSaturate}) {
+        Numerics n;
+        n.a.format = n.b.format = FormatByName("int8");
+        n.accumulate.format = FormatByName("int16");
+        n.accumulate.integer_overflow = o;
+        n.accumulate.promote = PromoteSpec{every, FormatByName(wide), {}};
+        if (runs % 3 == 0)
+          n.accumulate.promote->rounding.mode = Rounding::kDown;
+        n.output.format = FormatByName("fp32");
+        for (Isa isa : SupportedIsas()) {
+          const ScopedIsa forced(isa);
+          mismatches +=
+              Compare(n, 4, 40, 150, 970 + runs, 0.0, "int-acc", &elements);
+          mismatches +=
+              Compare(n, 2, 9, 30, 990 + runs, 0.03, "int-acc", &elements);
+        }
+        ++runs;
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(runs == 8);
+  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
+  CHECK(elements == 8 * variants * (4 * 40 + 2 * 9));
+}
+
+// Zero totals under promotion: their sign comes from both roundings (rdown
+// gives -0 in the chunk's and in the wide addition), as the slow path says.
+TEST_CASE(
+    "int-acc kernel's zero totals under promotion keep the oracle's sign") {
+  int64_t checked = 0, mismatches = 0;
+  for (const Rounding acc_mode : {Rounding::kNearestEven, Rounding::kDown}) {
+    for (const Rounding wide_mode : {Rounding::kNearestEven, Rounding::kDown}) {
+      Numerics n;
+      n.a.format = n.b.format = FormatByName("int8");
+      n.accumulate.format = FormatByName("int16");
+      n.accumulate.rounding.mode = acc_mode;
+      n.accumulate.promote = PromoteSpec{4, FormatByName("int32"), {}};
+      n.accumulate.promote->rounding.mode = wide_mode;
+      const int64_t m = 2, nn = 3, k = 10;
+      std::vector<double> a(m * k, 0.0), b(k * nn, 3.0);
+      for (int64_t kk = 0; kk < k; ++kk) a[k + kk] = kk % 2 ? 1.0 : -1.0;
+      GemmProblem p;
+      p.m = m, p.n = nn, p.k = k;
+      p.a = {a.data(), 0, nullptr};
+      p.b = {b.data(), 0, nullptr};
+      REQUIRE(GemmKernelName(n, p) == "int-acc");
+      std::vector<double> d(m * nn);
+      Gemm(p, n, d.data(), 1);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < nn; ++j) {
+          const double want = kernel_support::GenericElement(p, n, i, j);
+          CHECK(want == 0);
+          mismatches += std::signbit(want) != std::signbit(d[i * nn + j]);
+          ++checked;
+        }
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(checked == 4 * 6);
+}
+
 }  // namespace
 }  // namespace gemmsim
