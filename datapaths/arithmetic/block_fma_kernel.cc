@@ -51,8 +51,10 @@ Packed Pack(double x, int emin, int mantissa_bits) {
 
 struct BlockFmaParams {
   int ma, mb, macc;  // mantissa bits of a, b, accumulator
-  int width;         // F + extra_bits: fraction bits of the grid below M
-  int result_bits;   // fraction bits of the rounded result
+  // F + extra_bits (+ 1 with sticky: the jammed bit): fraction bits of the
+  // grid below M.
+  int width;
+  int result_bits;  // fraction bits of the rounded result
   int emin_acc;
   bool has_min_align;
   int min_align;
@@ -60,6 +62,9 @@ struct BlockFmaParams {
   // accumulator_entry after_block (BlockFmaKernelApplies: fp32, rne): each
   // block's rounded sum is added to the accumulator by one float addition.
   bool after_block;
+  // Sticky alignment: each term's lowest bit ORs the bits cut below it
+  // (multi_term_adder.cc, Aligned).
+  bool sticky;
   const Format* acc_format;
   EncodeOptions acc_options;
 };
@@ -72,6 +77,8 @@ BlockFmaParams MakeParams(const Numerics& n) {
   q.macc = s.format.layout().mantissa_bits;
   q.width = s.adder_fraction_bits.value_or(q.macc) + s.extra_bits;
   q.result_bits = s.extra_bits < 0 ? std::min(q.macc, q.width) : q.macc;
+  q.sticky = s.sticky;
+  if (q.sticky) ++q.width;
   q.emin_acc = s.format.min_normal_exponent();
   q.has_min_align = s.min_alignment_exponent.has_value();
   q.min_align = s.min_alignment_exponent.value_or(0);
@@ -83,9 +90,12 @@ BlockFmaParams MakeParams(const Numerics& n) {
   return q;
 }
 
-inline int64_t ShiftMagnitude(uint64_t m, int shift) {  // m * 2^shift, floor
+// m * 2^shift cut toward zero; with `sticky`, bit 0 ORs what was cut.
+inline int64_t ShiftMagnitude(uint64_t m, int shift, bool sticky) {
   if (shift >= 0) return static_cast<int64_t>(m << shift);
-  return -shift >= 64 ? 0 : static_cast<int64_t>(m >> -shift);
+  const uint64_t kept = -shift >= 64 ? 0 : m >> -shift;
+  const bool cut = -shift >= 64 ? m != 0 : (kept << -shift) != m;
+  return static_cast<int64_t>(kept | (sticky && cut ? 1 : 0));
 }
 
 // One multi-term addition of the products a[k] * b[k], k in [k0, k1), and
@@ -119,12 +129,12 @@ double BlockFma(const Packed* a, const Packed* b, int64_t k0, int64_t k1,
     const uint64_t psig = uint64_t{a[k].sig} * b[k].sig;
     const int pe = a[k].align + b[k].align;
     const int64_t aligned =
-        ShiftMagnitude(psig, q.width - q.ma - q.mb - (m - pe));
+        ShiftMagnitude(psig, q.width - q.ma - q.mb - (m - pe), q.sticky);
     sum += (a[k].negative != b[k].negative) ? -aligned : aligned;
   }
   if (c.sig) {
     const int64_t aligned =
-        ShiftMagnitude(c.sig, q.width - q.macc - (m - c.align));
+        ShiftMagnitude(c.sig, q.width - q.macc - (m - c.align), q.sticky);
     sum += c.negative ? -aligned : aligned;
   }
   if (sum == 0) return 0.0;
@@ -302,6 +312,7 @@ VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
   v->narrow = !v->split &&
               block * term_max + (int64_t{1} << (q.width + 1)) <= INT32_MAX;
   v->nearest_even = q.nearest_even;
+  v->after_block = q.after_block;
   const int max_m = std::max({MaxExponent(n.a.format) + MaxExponent(n.b.format),
                               MaxExponent(facc), v->clamp_m});
   // kExact: T = 2^(width - max(M, emin_a + emin_b)) a normal float32.
@@ -324,10 +335,10 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
   const Shape shape = ChooseShape();
   const int64_t R = shape.rows, W = shape.lanes;
   const TileFn tile_fn =
-      shape.tiles.fn[mode == VecMode::kWide][vq.split    ? kFinishSplit
-                                             : vq.narrow ? kFinishNarrow
-                                                         : kFinishWide]
-                    [q.nearest_even][q.after_block];
+      shape.tiles
+          .fn[mode == VecMode::kWide][vq.split    ? kFinishSplit
+                                      : vq.narrow ? kFinishNarrow
+                                                  : kFinishWide][q.sticky];
   const bool wide = mode == VecMode::kWide;
   const int64_t panels = (p.n + W - 1) / W;
   const int64_t rows = row_end - row_begin, tiles = (rows + R - 1) / R;
@@ -471,7 +482,7 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
 
 bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
   const AccumulateSpec& s = n.accumulate;
-  if (s.alignment != Alignment::kTruncate || s.sticky || s.promote ||
+  if (s.alignment != Alignment::kTruncate || s.promote ||
       n.output.rounding.mode == Rounding::kStochastic || !s.subnormal_inputs ||
       !s.subnormal_outputs || !s.format.is_float() ||
       s.format.layout().mantissa_bits > 23 ||
@@ -493,7 +504,7 @@ bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
             mb = n.b.format.layout().mantissa_bits;
   const int width =
       s.adder_fraction_bits.value_or(s.format.layout().mantissa_bits) +
-      s.extra_bits;
+      s.extra_bits + (s.sticky ? 1 : 0);
   // Terms stay below 2^(width + 2) (products' significands lie in [1, 4));
   // n + 1 of them must sum within int64, and shifts of products must not
   // lose bits they are meant to keep.

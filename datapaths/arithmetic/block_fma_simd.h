@@ -75,7 +75,9 @@ struct VecParams {
   int32_t min_pair_m;  // emin_a + emin_b: T's exponent stays in range
   double max_finite;   // of the accumulator format
   int32_t max_finite_bits;  // the same as float32 bits
-  bool nearest_even;
+  bool nearest_even;        // else toward zero
+  // accumulator_entry after_block (fp32, rne after the block): see TileBody.
+  bool after_block;
   bool narrow;  // a block's total fits int32: FinishNarrow
   bool split;   // a block's products may pass int32: two partial sums
 };
@@ -110,14 +112,32 @@ inline __attribute__((always_inline)) void Clamp(V& a, int lo, int hi) {
   SetMin(a, V{} + hi);
 }
 
+// Sticky alignment (SPEC.md "Accumulation"): a term cut on the grid keeps
+// one more bit, and that bit ORs every bit cut below it. The grid is then
+// one bit finer (VecParams::width counts that bit); t = cvtt(x) is the
+// term cut toward zero, and a cut x (x != t, or a non-zero product that
+// underflowed to x = 0) with an even |t| gets |t| + 1, toward x's sign.
+template <typename I, typename F>
+inline __attribute__((always_inline)) void Jam(const F& x, bool nonzero_known,
+                                               const I& nonzero, I& t) {
+  const F back = __builtin_convertvector(t, F);
+  I cut = back != x;
+  if (nonzero_known) cut |= nonzero & (x == 0);
+  const I jam = cut & ((t & 1) == 0);
+  const I toward = (reinterpret_cast<I>(x) >> 31) | 1;  // -1 or +1
+  t += jam & toward;
+}
+
 // The end of a block for W lanes, when the block's total (products and
 // accumulator term) fits int32: acc <- round(acc + sum) on the grid
-// 2^(m - width), in int32 and float32 lanes. With kAccInSum, sum already
+// 2^(m - width), in int32 and float32 lanes. With acc_in_sum, sum already
 // holds the accumulator's term. Sets exc where the scalar path must take
 // over.
-template <int W, bool kAccInSum, bool kNearestEven>
+// Rounding mode and acc_in_sum are plain flags (fixed per GEMM, tested once
+// per block): only what the inner loops see is a template parameter.
+template <int W, bool kSticky>
 inline __attribute__((always_inline)) void FinishNarrow(
-    const VecParams& q, const typename Vec<W>::I& m,
+    const VecParams& q, bool acc_in_sum, const typename Vec<W>::I& m,
     const typename Vec<W>::U& sum, const typename Vec<W>::I& any,
     typename Vec<W>::F& acc, typename Vec<W>::I& exc) {
   using I = typename Vec<W>::I;
@@ -125,7 +145,7 @@ inline __attribute__((always_inline)) void FinishNarrow(
   using F = typename Vec<W>::F;
   const I acc_bits = reinterpret_cast<I>(acc);
   U total = sum;
-  if constexpr (!kAccInSum) {
+  if (!acc_in_sum) {
     // The accumulator's term: |acc| = sig 2^(e - 150) (float32 fields),
     // cut to the grid: sig 2^(e - 150 + width - m), toward zero.
     const I field = (acc_bits >> 23) & 0xff;
@@ -137,8 +157,13 @@ inline __attribute__((always_inline)) void FinishNarrow(
     Clamp(left, 0, 31);
     Clamp(right, 0, 31);  // sig < 2^24: a shift by 31 leaves 0
     const U sign = reinterpret_cast<U>(acc_bits >> 31);
-    const U term = (reinterpret_cast<U>(sig) << reinterpret_cast<U>(left)) >>
-                   reinterpret_cast<U>(right);
+    U term = (reinterpret_cast<U>(sig) << reinterpret_cast<U>(left)) >>
+             reinterpret_cast<U>(right);
+    if constexpr (kSticky) {  // the bits shifted out, OR'ed into bit 0
+      const U lost =
+          reinterpret_cast<U>(sig) & ~(~U{} << reinterpret_cast<U>(right));
+      term |= reinterpret_cast<U>(lost != 0) & 1;
+    }
     total += (term ^ sign) - sign;  // wrapping adds land on the int32 total
   }
   const U neg = reinterpret_cast<U>(reinterpret_cast<I>(total) >> 31);
@@ -160,7 +185,7 @@ inline __attribute__((always_inline)) void FinishNarrow(
   SetMin(down, I{} + 31);  // mag < 2^31: a shift by 31 leaves 0
   const U du = reinterpret_cast<U>(down);
   U kept = mag >> du;
-  if constexpr (kNearestEven) {
+  if (q.nearest_even) {
     // mag + half - 1 + (kept's lowest bit), cut: ties to even (no carry
     // out: mag < 2^31). A true shift of 32 or more leaves 0 (mag < 2^31 is
     // below half a quantum).
@@ -200,7 +225,7 @@ inline __attribute__((always_inline)) void FinishNarrow(
 // block's products came in two int32 partial sums, sum and first (a block
 // whose sum may pass int32); both are below 2^31, so their double sum is
 // exact.
-template <int W, bool kSplit>
+template <int W, bool kSplit, bool kSticky>
 inline __attribute__((always_inline)) void FinishWide(
     const VecParams& q, const typename Vec<W>::I& m,
     const typename Vec<W>::U& sum, const typename Vec<W>::U& first,
@@ -223,7 +248,15 @@ inline __attribute__((always_inline)) void FinishWide(
     // The accumulator's term: |acc| 2^(width - m) is exact in double and
     // below 2^(width + 1); cvtt cuts it toward zero.
     const D t_scale = reinterpret_cast<D>((q.width + 1023 - ml) << 52);
-    const IH acc_term = __builtin_convertvector(old * t_scale, IH);
+    const D scaled_acc = old * t_scale;
+    IH acc_term = __builtin_convertvector(scaled_acc, IH);
+    if constexpr (kSticky) {
+      const D back = __builtin_convertvector(acc_term, D);
+      const IH cut = __builtin_convertvector(back != scaled_acc, IH);
+      const IH jam = cut & ((acc_term & 1) == 0);
+      const IH toward = (reinterpret_cast<IH>(ah) >> 31) | 1;
+      acc_term += jam & toward;
+    }
     D total =
         __builtin_convertvector(sh, D) + __builtin_convertvector(acc_term, D);
     if constexpr (kSplit) {
@@ -269,21 +302,21 @@ inline __attribute__((always_inline)) void FinishWide(
 // sums at the accumulator's term. kSplit (with FinishWide only): pass 2
 // sums each half of a block into its own int32 lanes, for blocks whose
 // sum of products may pass int32 (B200 FP8: 32 terms below 2^27).
-// kAfterBlock (accumulator_entry
+// q.after_block (accumulator_entry
 // after_block, fp32 accumulator, rne after the block): the block's products
 // alone are aligned and rounded, into a zero accumulator, and that fp32
 // block sum is then added to the accumulator by one float32 addition, which
 // is exactly "align exactly, round to nearest even to fp32". Lanes whose
 // sum overflows, or whose block is all zeros on a negative accumulator
 // (the sign of -0 + -0 needs every product's sign), go to the scalar path.
-template <int W, int R, bool kWide, bool kNarrow, bool kSplit,
-          bool kNearestEven, bool kAfterBlock>
+template <int W, int R, bool kWide, bool kNarrow, bool kSplit, bool kSticky>
 inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
   static_assert(!(kNarrow && kSplit), "a split block finishes wide");
   using I = typename Vec<W>::I;
   using U = typename Vec<W>::U;
   using F = typename Vec<W>::F;
   const VecParams q = *t.q;
+  const bool after = q.after_block;
   const float* __restrict a_val = t.a_val;
   const int32_t* __restrict a_exp = t.a_exp;
   const float* __restrict b_val = t.b_val;
@@ -299,13 +332,13 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
     const int64_t ke = std::min(t.kc, kb + t.block);
     // Pass 1. The accumulator's exponent: its float exponent field, raised
     // to the format's emin (float32 subnormals have field 0: -127).
-    // Under kAfterBlock the accumulator is not one of the block's terms.
+    // Under after_block the accumulator is not one of the block's terms.
     I m[R];
     for (int r = 0; r < R; ++r) {
       const I bits = reinterpret_cast<I>(acc[r]);
       I e = ((bits >> 23) & 0xff) - 127;
       SetMax(e, I{} + q.emin_acc);
-      m[r] = acc[r] == 0 || kAfterBlock ? I{} + kZeroExp : e;
+      m[r] = acc[r] == 0 || after ? I{} + kZeroExp : e;
     }
     for (int64_t k = kb; k < ke; ++k) {
       I eb;
@@ -329,15 +362,17 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
         scale[r] = reinterpret_cast<F>((q.width + 127 - mt) << 23);
         sum[r] = U{};
         first[r] = U{};
-        if constexpr (kNarrow && !kAfterBlock) {
+        if (kNarrow && !after) {
           // The accumulator's term starts the sum: acc 2^(width - m) as
           // acc * scale * 2^(mt - m), cut by cvtt. The first product is
           // exact when at least 2^-126, and it is when mt > m (see
           // ChooseVecMode); below 2^-126, mt = m and the term is 0.
           const I rest = mt - m[r];
           const F up = reinterpret_cast<F>((rest + 127) << 23);
-          sum[r] = reinterpret_cast<U>(
-              __builtin_convertvector(acc[r] * scale[r] * up, I));
+          const F x = acc[r] * scale[r] * up;
+          I term = __builtin_convertvector(x, I);
+          if constexpr (kSticky) Jam<I, F>(x, true, acc[r] != 0, term);
+          sum[r] = reinterpret_cast<U>(term);
         }
       }
       auto exact_terms = [&](int64_t from, int64_t to, U* into) {
@@ -346,8 +381,11 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
           F b;
           std::memcpy(&b, b_val + k * W, sizeof(F));
           for (int r = 0; r < R; ++r) {
-            const F x = (b * a_val[k * R + r]) * scale[r];
-            into[r] += reinterpret_cast<U>(__builtin_convertvector(x, I));
+            const F ab = b * a_val[k * R + r];
+            const F x = ab * scale[r];
+            I term = __builtin_convertvector(x, I);
+            if constexpr (kSticky) Jam<I, F>(x, true, ab != 0, term);
+            into[r] += reinterpret_cast<U>(term);
           }
         }
       };
@@ -370,8 +408,11 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
           for (int r = 0; r < R; ++r) {
             I s = eb + (a_exp[k * R + r] + bias[r]);
             SetMax(s, I{} + 1);
-            const F x = (b * a_val[k * R + r]) * reinterpret_cast<F>(s << 23);
-            into[r] += reinterpret_cast<U>(__builtin_convertvector(x, I));
+            const F ab = b * a_val[k * R + r];
+            const F x = ab * reinterpret_cast<F>(s << 23);
+            I term = __builtin_convertvector(x, I);
+            if constexpr (kSticky) Jam<I, F>(x, true, ab != 0, term);
+            into[r] += reinterpret_cast<U>(term);
           }
         }
       };
@@ -381,14 +422,14 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
     for (int r = 0; r < R; ++r) {
       F& into = acc[r];
       F block_sum = F{};
-      F& target = kAfterBlock ? block_sum : into;
+      F& target = after ? block_sum : into;
       if constexpr (kNarrow)
-        FinishNarrow<W, !kWide || kAfterBlock, kNearestEven>(
-            q, m[r], sum[r], any[r], target, exc[r]);
+        FinishNarrow<W, kSticky>(q, !kWide || after, m[r], sum[r], any[r],
+                                 target, exc[r]);
       else
-        FinishWide<W, kSplit>(q, m[r], sum[r], first[r], any[r], target,
-                              exc[r]);
-      if constexpr (kAfterBlock) {
+        FinishWide<W, kSplit, kSticky>(q, m[r], sum[r], first[r], any[r],
+                                       target, exc[r]);
+      if (after) {
         const I bits = reinterpret_cast<I>(into);
         into += block_sum;  // the one float32 rne addition
         // |into| above max finite (Inf) as a sign mask of the difference.
@@ -412,26 +453,23 @@ typedef void (*TileFn)(const TileArgs&);
 // Tile shapes per instruction set: 8 rows x 16 lanes keeps M, T and the
 // sums of all rows in zmm registers (24 of 32); 4 x 8 in 16 ymm.
 struct Avx512 {
-  template <bool kWide, bool kNarrow, bool kSplit, bool kNearestEven,
-            bool kAfterBlock>
+  template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   GEMMSIM_TARGET("avx512f")
   static void Tile(const TileArgs& t) {
-    TileBody<16, 8, kWide, kNarrow, kSplit, kNearestEven, kAfterBlock>(t);
+    TileBody<16, 8, kWide, kNarrow, kSplit, kSticky>(t);
   }
 };
 struct Avx2 {
-  template <bool kWide, bool kNarrow, bool kSplit, bool kNearestEven,
-            bool kAfterBlock>
+  template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   GEMMSIM_TARGET("avx2")
   static void Tile(const TileArgs& t) {
-    TileBody<8, 4, kWide, kNarrow, kSplit, kNearestEven, kAfterBlock>(t);
+    TileBody<8, 4, kWide, kNarrow, kSplit, kSticky>(t);
   }
 };
 struct Baseline {
-  template <bool kWide, bool kNarrow, bool kSplit, bool kNearestEven,
-            bool kAfterBlock>
+  template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   static void Tile(const TileArgs& t) {
-    TileBody<4, 2, kWide, kNarrow, kSplit, kNearestEven, kAfterBlock>(t);
+    TileBody<4, 2, kWide, kNarrow, kSplit, kSticky>(t);
   }
 };
 
@@ -440,19 +478,18 @@ struct Baseline {
 enum Finish { kFinishWide = 0, kFinishNarrow = 1, kFinishSplit = 2 };
 
 // Every form of one shape's tile, by
-// [kWide][Finish][kNearestEven][kAfterBlock].
+// [kWide][Finish][kSticky].
 struct TileTable {
-  TileFn fn[2][3][2][2];
+  TileFn fn[2][3][2];
 };
 template <typename Isa, bool kWide, Finish kFinish>
 constexpr void FillTiles(TileTable& table) {
   constexpr bool kNarrow = kFinish == kFinishNarrow;
   constexpr bool kSplit = kFinish == kFinishSplit;
-  auto& fn = table.fn[kWide][kFinish];
-  fn[0][0] = Isa::template Tile<kWide, kNarrow, kSplit, false, false>;
-  fn[0][1] = Isa::template Tile<kWide, kNarrow, kSplit, false, true>;
-  fn[1][0] = Isa::template Tile<kWide, kNarrow, kSplit, true, false>;
-  fn[1][1] = Isa::template Tile<kWide, kNarrow, kSplit, true, true>;
+  table.fn[kWide][kFinish][0] =
+      Isa::template Tile<kWide, kNarrow, kSplit, false>;
+  table.fn[kWide][kFinish][1] =
+      Isa::template Tile<kWide, kNarrow, kSplit, true>;
 }
 template <typename Isa>
 TileTable MakeTileTable() {

@@ -49,6 +49,13 @@ Numerics AfterBlock(const char* in, Rounding mode) {
   return n;
 }
 
+// The same datapath with sticky alignment: every term's lowest kept bit
+// ORs the bits cut below it.
+Numerics Sticky(Numerics n) {
+  n.accumulate.sticky = true;
+  return n;
+}
+
 std::vector<double> RandomValues(const Format& f, size_t count,
                                  std::mt19937_64& rng, double special_rate) {
   std::vector<double> v(count);
@@ -339,6 +346,14 @@ TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
       AfterBlock("e4m3fn", Rounding::kTowardZero),
       AfterBlock("e5m2", Rounding::kTowardZero),
       AfterBlock("bf16", Rounding::kNearestEven),
+      Sticky(BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133)),
+      Sticky(BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21)),
+      Sticky(
+          BlockFma("bf16", "fp32", 8, 1, Rounding::kTowardZero, std::nullopt)),
+      Sticky(BlockFma("fp16", "fp32", 16, 2, Rounding::kNearestEven, -133)),
+      Sticky(AfterBlock("e4m3fn", Rounding::kTowardZero)),
+      Sticky(BlockFma("tf32", "fp32", 4, 1, Rounding::kTowardZero, -132)),
+      Sticky(BlockFma("bf16", "fp32", 8, 0, Rounding::kNearestEven, -133)),
   };
   int64_t elements = 0, mismatches = 0;
   uint64_t seed = 500;
@@ -359,7 +374,42 @@ TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
   CHECK(mismatches == 0);
   // Each comparison runs every instruction-set variant this CPU has.
   const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == 8 * 2 * variants * 9 * 70);
+  CHECK(elements == 15 * 2 * variants * 9 * 70);
+}
+
+// bf16 and tf32 (the vectors' wide form) on values of moderate range:
+// random codes over all of bf16 overflow an fp32 accumulator within a
+// block or two, and the overflowed elements go to the scalar path, so the
+// vector path's own accumulator term needs operands that keep it finite.
+TEST_CASE(
+    "block-fma kernel's wide form equals the slow path on moderate values") {
+  int64_t elements = 0, mismatches = 0;
+  std::mt19937_64 rng(81);
+  int runs = 0;
+  for (const char* in : {"bf16", "tf32"}) {
+    for (const bool sticky : {false, true}) {
+      for (const int block : {4, 8}) {
+        Numerics n =
+            BlockFma(in, "fp32", block, 0, Rounding::kTowardZero, std::nullopt);
+        n.accumulate.sticky = sticky;
+        const int64_t m = 9, nn = 37, k = 70;
+        std::vector<double> a =
+            RandomValues(FormatByName("e5m2"), m * k, rng, 0);
+        std::vector<double> b =
+            RandomValues(FormatByName("e5m2"), k * nn, rng, 0);
+        for (double& x : a) x *= 1.0 + 0x1p-5;  // 8 significant bits at most
+        for (double& x : b) x *= 1.0 + 0x1p-4;
+        std::vector<double> c =
+            RandomValues(FormatByName("e5m2"), m * nn, rng, 0);
+        mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
+        ++runs;
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(runs == 8);
+  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
+  CHECK(elements == 8 * variants * 9 * 37);
 }
 
 TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
@@ -398,10 +448,12 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
   // Signed zeros: blocks of products that are all -0 (then -0 stays) or
   // all +0 on accumulators of -0, tiny negative sums cut to -0, and exact
   // cancellations (+0); in the block, and after it.
-  for (const bool after : {false, true}) {
-    const Numerics n = after ? AfterBlock("e4m3fn", Rounding::kTowardZero)
-                             : BlockFma("e4m3fn", "fp32", 32, -10,
-                                        Rounding::kTowardZero, -133);
+  for (const int variant : {0, 1, 2}) {  // in the block, after it, sticky
+    const bool after = variant == 1;
+    Numerics n = after ? AfterBlock("e4m3fn", Rounding::kTowardZero)
+                       : BlockFma("e4m3fn", "fp32", 32, -10,
+                                  Rounding::kTowardZero, -133);
+    n.accumulate.sticky = variant == 2;
     std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
     std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
     for (int64_t kk = 0; kk < 32; ++kk) {
@@ -430,7 +482,7 @@ TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
   }
   CHECK(mismatches == 0);
   const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == (2 + 6 + 4) * variants * m * nn);
+  CHECK(elements == (2 + 6 + 6) * variants * m * nn);
 }
 
 // Issue 12: one exact block per chunk (the exact preset: block all) runs
