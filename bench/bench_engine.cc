@@ -140,17 +140,19 @@ double Median(std::vector<double> v) {
 
 // Seeded float32 operands, N(0, 2^2): FP8's normal range, a few values
 // saturating e4m3fn's 448 only after per-tensor scaling.
-app::OperandTensor Operand(const char* name, int64_t rows, int64_t cols,
+app::OperandTensor Operand(const char* name, std::vector<int64_t> shape,
                            uint64_t seed) {
   app::OperandTensor t;
   t.name = name;
   t.tensor.dtype = io::DType::kF32;
-  t.tensor.shape = {rows, cols};
-  t.tensor.data.resize(static_cast<size_t>(rows * cols) * 4);
+  int64_t count = 1;
+  for (int64_t extent : shape) count *= extent;
+  t.tensor.shape = std::move(shape);
+  t.tensor.data.resize(static_cast<size_t>(count) * 4);
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 2.0f);
   float* f = reinterpret_cast<float*>(t.tensor.data.data());
-  for (int64_t i = 0; i < rows * cols; ++i) f[i] = normal(rng);
+  for (int64_t i = 0; i < count; ++i) f[i] = normal(rng);
   return t;
 }
 
@@ -179,11 +181,46 @@ std::string CpuName() {
   return "unknown CPU";
 }
 
+// The goal's batched dot products: `dots` GEMMs of 1 x 32 x 1 in one
+// batched GEMM ([dots, 1, 32] x [dots, 32, 1]), emulated (quantization not
+// timed); medians of `runs`, in dot products per second.
+void BatchedDots(int64_t dots, int runs, int threads,
+                 const std::string& filter) {
+  const app::OperandTensor a = Operand("A", {dots, 1, 32}, 3),
+                           b = Operand("B", {dots, 32, 1}, 4);
+  std::printf(
+      "\n| batched %lld x (1 x 32 x 1) | kernel | median s | dots/s | goal | "
+      "met |\n|---|---|---:|---:|---:|---|\n",
+      static_cast<long long>(dots));
+  for (const char* preset :
+       {"h100-fp16-fp32", "fp8-acc-fp32", "fp8-acc-fp16", "b200-e4m3-fp32"}) {
+    if (!filter.empty() &&
+        std::string("batched ").append(preset).find(filter) ==
+            std::string::npos)
+      continue;
+    const Numerics numerics = app::LoadNumerics(preset, {});
+    const app::PreparedGemm g = app::PrepareGemm(a, b, nullptr, numerics);
+    const std::string kernel =
+        GemmKernelName(numerics, app::ProblemOf(g, 0, 0, 1));
+    app::EmulateGemm(g, numerics, threads);
+    std::vector<double> times;
+    for (int r = 0; r < runs; ++r)
+      times.push_back(Seconds([&] { app::EmulateGemm(g, numerics, threads); }));
+    const double t = Median(times), rate = static_cast<double>(dots) / t;
+    std::printf("| %s | %s | %.4f | %.3g | 5e+06 | %s |\n", preset,
+                kernel.c_str(), t, rate, rate >= 5e6 ? "yes" : "no");
+    std::fflush(stdout);
+  }
+}
+
 int Run(int argc, char** argv) {
   CLI::App cli{"gemmsim's accumulation engine against OpenBLAS sgemm"};
   int64_t size = 2048, small_size = 1024, oracle_size = 128;
   int runs = 5, threads = 2;
+  int64_t dots = 200000;
   std::string filter;
+  cli.add_option("--dots", dots, "batched 1x32x1 dot products (0: none)")
+      ->capture_default_str();
   cli.add_option("--size", size, "M = N = K of most rows")
       ->capture_default_str();
   cli.add_option("--small-size", small_size, "M = N = K of the 1024^3 rows")
@@ -201,7 +238,7 @@ int Run(int argc, char** argv) {
   std::map<int64_t, Operands> operands;
   auto at = [&](int64_t n) -> const Operands& {
     if (!operands.count(n))
-      operands[n] = {Operand("A", n, n, 1), Operand("B", n, n, 2)};
+      operands[n] = {Operand("A", {n, n}, 1), Operand("B", {n, n}, 2)};
     return operands[n];
   };
   std::vector<float> d_native;
@@ -259,6 +296,7 @@ int Run(int argc, char** argv) {
                                     : "no");
     std::fflush(stdout);
   }
+  if (dots > 0) BatchedDots(dots, runs, threads, filter);
   return 0;
 }
 

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
-#include <thread>
 #include <unordered_set>
 
 #include "datapaths/arithmetic/gemm.h"
 #include "datapaths/error.h"
+#include "datapaths/parallel_ranges.h"
 #include "datapaths/reference/exact_dot.h"
 
 namespace gemmsim::app {
@@ -150,20 +150,14 @@ void Evaluate(const SampleLayout& l, const Numerics& numerics, int64_t k,
       for (int64_t x = 0; x <= g; ++x) out->d[j - g + x] = d[x * (g + 1) + x];
     }
   };
-  const size_t workers =
-      std::clamp<size_t>(static_cast<size_t>(std::max(threads, 1)), 1,
-                         std::max<size_t>(count / 16, 1));
-  if (workers == 1) {
-    evaluate(0, count);
-    return;
-  }
-  std::vector<std::thread> pool;
-  const size_t per = (count + workers - 1) / workers;
-  for (size_t t = 0; t < workers; ++t) {
-    const size_t begin = t * per, end = std::min(count, begin + per);
-    if (begin < end) pool.emplace_back(evaluate, begin, end);
-  }
-  for (std::thread& th : pool) th.join();
+  // A thread for at least 16 elements.
+  ParallelRanges(static_cast<int64_t>(count),
+                 static_cast<int>(std::min<size_t>(
+                     std::max(threads, 1), std::max<size_t>(count / 16, 1))),
+                 [&](int64_t begin, int64_t end) {
+                   evaluate(static_cast<size_t>(begin),
+                            static_cast<size_t>(end));
+                 });
 }
 
 void PickObserved(const TraceOperands& operands, ElementSample* out) {

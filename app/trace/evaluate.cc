@@ -8,26 +8,47 @@
 #include "app/tensor_values.h"
 #include "datapaths/arithmetic/gemm.h"
 #include "datapaths/error.h"
+#include "datapaths/parallel_ranges.h"
 #include "datapaths/reference/exact_dot.h"
 
 namespace gemmsim::app {
 namespace {
 
-// Runs `call(batch, row_begin, row_end)` over every batch in row chunks
-// small enough for progress to show, large enough to keep `threads` busy
-// and amortise a fast kernel's per-call packing of B.
+// Runs `call(batch, row_begin, row_end, threads)` over every batch in row
+// chunks small enough for progress to show, large enough to keep `threads`
+// busy and amortise a fast kernel's per-call packing of B. Small batches
+// (a few rows, or a GEMM of under ~4 M products) run side by side instead,
+// one thread each: a batch's rows alone would keep one thread busy, and
+// 200,000 batched dot products would pay a kernel call's set-up in turn.
+// Every element is computed by exactly one call either way.
 template <typename Call>
 void InRowChunks(const GemmShapes& s, int threads, int64_t macs_per_thread,
                  const ProgressFn& progress, const Call& call) {
+  threads = std::max(threads, 1);
   const int64_t nk = std::max<int64_t>(1, s.n * s.k);
-  const int64_t rows =
-      std::max<int64_t>(1, macs_per_thread / nk) * std::max(threads, 1);
+  const int64_t batch_macs = std::max<int64_t>(1, s.m * nk);
   const double total = static_cast<double>(s.batches()) * s.m;
   double done = 0;
+  if (s.batches() > 1 && threads > 1 &&
+      (s.m < threads || batch_macs < (int64_t{1} << 22))) {
+    const int64_t group =
+        std::max<int64_t>(1, macs_per_thread / batch_macs) * threads;
+    for (int64_t first = 0; first < s.batches(); first += group) {
+      const int64_t count = std::min(group, s.batches() - first);
+      ParallelRanges(count, threads, [&](int64_t begin, int64_t end) {
+        for (int64_t batch = first + begin; batch < first + end; ++batch)
+          call(batch, int64_t{0}, s.m, 1);
+      });
+      done += static_cast<double>(count * s.m);
+      if (progress) progress(done / total);
+    }
+    return;
+  }
+  const int64_t rows = std::max<int64_t>(1, macs_per_thread / nk) * threads;
   for (int64_t batch = 0; batch < s.batches(); ++batch) {
     for (int64_t begin = 0; begin < s.m; begin += rows) {
       const int64_t end = std::min(s.m, begin + rows);
-      call(batch, begin, end);
+      call(batch, begin, end, threads);
       done += static_cast<double>(end - begin);
       if (progress) progress(done / total);
     }
@@ -99,9 +120,9 @@ std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
   // The generic kernel costs ~100x a fast one per product: smaller chunks.
   const bool fast = !UsesSlowPath(g, numerics);
   InRowChunks(s, threads, fast ? int64_t{1} << 30 : int64_t{1} << 22, progress,
-              [&](int64_t batch, int64_t begin, int64_t end) {
+              [&](int64_t batch, int64_t begin, int64_t end, int workers) {
                 const GemmProblem p = ProblemOf(g, batch, begin, end);
-                Gemm(p, numerics, d.data() + p.first_element, threads);
+                Gemm(p, numerics, d.data() + p.first_element, workers);
               });
   return d;
 }
@@ -112,10 +133,10 @@ std::vector<double> ExactResult(const PreparedGemm& g, int threads,
   std::vector<double> exact(static_cast<size_t>(s.elements()));
   if (exact.empty()) return exact;
   InRowChunks(s, threads, int64_t{1} << 24, progress,
-              [&](int64_t batch, int64_t begin, int64_t end) {
+              [&](int64_t batch, int64_t begin, int64_t end, int workers) {
                 const GemmProblem p = ProblemOf(g, batch, begin, end);
                 reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values, p.c,
-                                     exact.data() + p.first_element, threads,
+                                     exact.data() + p.first_element, workers,
                                      g.output_scale);
               });
   return exact;

@@ -38,14 +38,32 @@ struct Packed {
   bool negative;
 };
 
-// x must be finite (callers send Inf and NaN to the generic path).
-Packed Pack(double x, int emin, int mantissa_bits) {
-  Packed q{0, 0, std::signbit(x)};
+// x must be finite (callers send Inf and NaN to the generic path) and a
+// value of a format of `mantissa_bits` <= 23 with this emin. Read from the
+// double's fields (ilogb and ldexp cost more than the block FMA itself in
+// batched dot products); double subnormals, which no such format reaches
+// above 2^-1022, take ilogb and ldexp.
+inline __attribute__((always_inline)) Packed Pack(double x, int emin,
+                                                  int mantissa_bits) {
+  const uint64_t bits = std::bit_cast<uint64_t>(x);
+  Packed q{0, 0, (bits >> 63) != 0};
   if (x == 0) return q;
-  const int e = std::max(std::ilogb(x), emin);
-  q.align = e;
+  const int field = static_cast<int>((bits >> 52) & 0x7ff);
+  if (field == 0) {
+    const int e = std::max(std::ilogb(x), emin);
+    q.align = e;
+    q.sig = static_cast<uint32_t>(
+        std::ldexp(std::fabs(x), mantissa_bits - e));  // exact
+    return q;
+  }
+  // |x| = (2^52 + fraction) 2^(field - 1075); sig = |x| 2^(mantissa_bits -
+  // align), an integer below 2^24, dropping only zero bits.
+  const uint64_t significand =
+      (bits & ((uint64_t{1} << 52) - 1)) | (uint64_t{1} << 52);
+  const int e = field - 1023;
+  q.align = std::max(e, emin);
   q.sig = static_cast<uint32_t>(
-      std::ldexp(std::fabs(x), mantissa_bits - e));  // exact
+      significand >> std::min(52 - mantissa_bits + (q.align - e), 63));
   return q;
 }
 
@@ -225,15 +243,18 @@ double ScalarElement(const GemmProblem& p, const Numerics& n,
 void ScalarKernel(const GemmProblem& p, const Numerics& n,
                   const BlockFmaParams& q, int64_t row_begin, int64_t row_end,
                   double* d) {
-  std::vector<Packed> bt(static_cast<size_t>(p.k * p.n));
-  std::vector<char> col_finite(static_cast<size_t>(p.n), 1);
+  // Scratch reused per thread: batched dot products call this per batch.
+  thread_local std::vector<Packed> bt, a;
+  thread_local std::vector<char> col_finite;
+  bt.resize(static_cast<size_t>(p.k * p.n));
+  col_finite.assign(static_cast<size_t>(p.n), 1);
   for (int64_t kk = 0; kk < p.k; ++kk)
     for (int64_t j = 0; j < p.n; ++j) {
       const double x = p.b.values[kk * p.n + j];
       if (!std::isfinite(x)) col_finite[j] = 0;
       bt[j * p.k + kk] = std::isfinite(x) ? Pack(x, p.b.emin, q.mb) : Packed{};
     }
-  std::vector<Packed> a(static_cast<size_t>(p.k));
+  a.resize(static_cast<size_t>(p.k));
   for (int64_t i = row_begin; i < row_end; ++i) {
     bool row_finite = true;
     for (int64_t kk = 0; kk < p.k; ++kk) {
@@ -518,7 +539,9 @@ void BlockFmaKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
                     int64_t row_end, double* d) {
   const BlockFmaParams q = MakeParams(n);
   VecParams vq{};
-  const VecMode mode = ChooseVecMode(n, p, q, &vq);
+  const VecMode mode = FewOutputs(row_begin, row_end, p)
+                           ? VecMode::kNone  // the scalar path is faster
+                           : ChooseVecMode(n, p, q, &vq);
   if (mode != VecMode::kNone &&
       VectorKernel(p, n, q, mode, vq, row_begin, row_end, d))
     return;

@@ -72,6 +72,11 @@ void MicroKernelBase(const float* a, const float* b, int64_t k0, int64_t k1,
                      float* acc) {
   MicroKernelBody<V8, 2, 1>(a, b, k0, k1, acc);
 }
+// One element (FewOutputs), in scalar floats.
+void MicroKernelSingle(const float* a, const float* b, int64_t k0, int64_t k1,
+                       float* acc) {
+  MicroKernelBody<float, 1, 1>(a, b, k0, k1, acc);
+}
 
 struct Shape {
   int rows, cols;
@@ -114,7 +119,9 @@ bool Fp32NativeKernelApplies(const Numerics& n, const GemmProblem& p) {
 
 void Fp32NativeKernel(const GemmProblem& p, const Numerics& n,
                       int64_t row_begin, int64_t row_end, double* d) {
-  const Shape shape = ChooseShape();
+  const Shape shape = FewOutputs(row_begin, row_end, p)
+                          ? Shape{1, 1, MicroKernelSingle}
+                          : ChooseShape();
   const int64_t rows_t = shape.rows, cols_t = shape.cols;
   const int64_t chunk =
       n.accumulate.promote ? n.accumulate.promote->every : p.k;

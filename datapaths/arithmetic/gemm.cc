@@ -2,37 +2,19 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm_kernels.h"
 #include "datapaths/arithmetic/kernel_registry.h"
 #include "datapaths/error.h"
+#include "datapaths/parallel_ranges.h"
 
 namespace gemmsim {
 namespace {
 
 int EminOf(const GemmOperand& op, int64_t index) {
   return op.emin_per_element ? op.emin_per_element[index] : op.emin;
-}
-
-// Runs body(row_begin, row_end) on `threads` threads over contiguous row
-// ranges. Each output element is computed by exactly one call, so the
-// split cannot change any result.
-template <typename Body>
-void ParallelRows(int64_t rows, int threads, const Body& body) {
-  threads = static_cast<int>(
-      std::clamp<int64_t>(threads, 1, std::max<int64_t>(rows, 1)));
-  if (threads == 1) return body(0, rows);
-  std::vector<std::thread> pool;
-  const int64_t per = (rows + threads - 1) / threads;
-  for (int t = 0; t < threads; ++t) {
-    const int64_t begin = t * per, end = std::min(rows, begin + per);
-    if (begin < end)
-      pool.emplace_back([&body, begin, end] { body(begin, end); });
-  }
-  for (std::thread& th : pool) th.join();
 }
 
 void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
@@ -47,7 +29,7 @@ void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
       const int64_t index = kk * p.n + j;
       bt[j * p.k + kk] = MakeFactor(p.b.values[index], EminOf(p.b, index));
     }
-  ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
+  ParallelRanges(p.m, threads, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const std::span<const Factor> row(a.data() + i * p.k,
                                         static_cast<size_t>(p.k));
@@ -97,7 +79,7 @@ void RunGemmKernel(const GemmKernel* kernel, const GemmProblem& p,
     throw Error(ExitCode::kInternal, std::string("RunGemmKernel: ") +
                                          kernel->name +
                                          " does not apply to these numerics");
-  ParallelRows(p.m, threads, [&](int64_t begin, int64_t end) {
+  ParallelRanges(p.m, threads, [&](int64_t begin, int64_t end) {
     kernel->run(p, numerics, begin, end, d);
   });
 }

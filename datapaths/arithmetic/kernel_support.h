@@ -70,6 +70,15 @@ inline double ProductForRounding(double x, double y) {
   return std::ldexp(odd, e);  // exact: a normal double, or +-0
 }
 
+// Whether rows [row_begin, row_end) of D are a handful of outputs (batched
+// dot products: 1 x K x 1 per batch): a vector tile of hundreds of lanes
+// would hold one of them, and cost its packing; the kernels then take a
+// one-element tile (the same operations, in scalar code).
+inline bool FewOutputs(int64_t row_begin, int64_t row_end,
+                       const GemmProblem& p) {
+  return (row_end - row_begin) * p.n < 16;
+}
+
 // Whether ToOutput rounds total * output_scale exactly once: scale 1, or
 // a finite non-zero scale, deterministic rounding and an output format
 // ProductForRounding serves.

@@ -98,8 +98,17 @@ Rounder MakeRounder(const Format& f, const RoundingSpec& rounding,
   return q;
 }
 
+// A tile of output elements: kRows x kCols doubles in vector lanes; for a
+// handful of outputs (batched dot products) one element, in scalar code,
+// which a 256-element tile would fill to a fraction of a percent.
 constexpr int64_t kRows = 4;
 constexpr int64_t kCols = 64;
+struct Wide {
+  static constexpr int64_t kR = kRows, kC = kCols;
+};
+struct Single {
+  static constexpr int64_t kR = 1, kC = 1;
+};
 
 struct StepSpec {
   Rounder acc, wide;
@@ -112,21 +121,22 @@ struct StepSpec {
 // double sum (0: every sum was exact).
 // Inlined into one function per instruction set (StepsFor), so that each
 // is vectorized for its own.
-template <Rounding kMode, bool kCheck, bool kRound>
+template <typename Tile, Rounding kMode, bool kCheck, bool kRound>
 [[gnu::always_inline]] inline void StepsBody(const double* __restrict a_pack,
                                              const double* __restrict b_pack,
                                              int64_t k0, int64_t k1,
                                              double* __restrict acc,
                                              double* __restrict inexact,
                                              const StepSpec& spec) {
+  constexpr int64_t R = Tile::kR, C = Tile::kC;
   const Rounder q = spec.acc;
   for (int64_t k = k0; k < k1; ++k) {
-    const double* b = b_pack + k * kCols;
-    for (int64_t r = 0; r < kRows; ++r) {
-      const double ar = a_pack[k * kRows + r];
-      double* out = acc + r * kCols;
-      double* bad = inexact + r * kCols;
-      for (int64_t j = 0; j < kCols; ++j) {
+    const double* b = b_pack + k * C;
+    for (int64_t r = 0; r < R; ++r) {
+      const double ar = a_pack[k * R + r];
+      double* out = acc + r * C;
+      double* bad = inexact + r * C;
+      for (int64_t j = 0; j < C; ++j) {
         const double p = ar * b[j];  // exact
         const double s = out[j] + p;
         if constexpr (kCheck) {  // TwoSum: the rounding error of s
@@ -146,10 +156,10 @@ template <Rounding kMode, bool kCheck, bool kRound>
   }
 }
 
-template <Rounding kMode>
+template <typename Tile, Rounding kMode>
 void AddIntoWide(double* wide, double* acc, double* inexact,
                  const StepSpec& spec) {
-  for (int64_t e = 0; e < kRows * kCols; ++e) {
+  for (int64_t e = 0; e < Tile::kR * Tile::kC; ++e) {
     const double s = wide[e] + acc[e];
     const double bb = s - wide[e];
     inexact[e] =
@@ -166,24 +176,31 @@ template <Rounding kMode, bool kCheck, bool kRound>
 GEMMSIM_TARGET("avx512f")
 void Steps512(const double* a, const double* b, int64_t k0, int64_t k1,
               double* acc, double* inexact, const StepSpec& spec) {
-  StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
+  StepsBody<Wide, kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 template <Rounding kMode, bool kCheck, bool kRound>
 GEMMSIM_TARGET("avx2")
 void Steps256(const double* a, const double* b, int64_t k0, int64_t k1,
               double* acc, double* inexact, const StepSpec& spec) {
-  StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
+  StepsBody<Wide, kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 template <Rounding kMode, bool kCheck, bool kRound>
 void StepsBase(const double* a, const double* b, int64_t k0, int64_t k1,
                double* acc, double* inexact, const StepSpec& spec) {
-  StepsBody<kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
+  StepsBody<Wide, kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
+}
+template <Rounding kMode, bool kCheck, bool kRound>
+void StepsSingle(const double* a, const double* b, int64_t k0, int64_t k1,
+                 double* acc, double* inexact, const StepSpec& spec) {
+  StepsBody<Single, kMode, kCheck, kRound>(a, b, k0, k1, acc, inexact, spec);
 }
 
-// The variant of the instruction set chosen once (isa.h); all give the
-// same bits (IEEE double operations in the same order).
+// The variant of the instruction set chosen once (isa.h), or the single
+// element's; all give the same bits (IEEE double operations in the same
+// order).
 template <Rounding kMode, bool kCheck, bool kRound = true>
-StepsFn StepsOfIsa() {
+StepsFn StepsOfIsa(bool single) {
+  if (single) return &StepsSingle<kMode, kCheck, kRound>;
   switch (ActiveIsa()) {
     case Isa::kAvx512:
       return &Steps512<kMode, kCheck, kRound>;
@@ -196,73 +213,76 @@ StepsFn StepsOfIsa() {
 }
 
 // Exact sums (the mode does not matter: nothing is rounded).
-StepsFn ExactSteps(bool check) {
-  return check ? StepsOfIsa<Rounding::kNearestEven, true, false>()
-               : StepsOfIsa<Rounding::kNearestEven, false, false>();
+StepsFn ExactSteps(bool check, bool single) {
+  return check ? StepsOfIsa<Rounding::kNearestEven, true, false>(single)
+               : StepsOfIsa<Rounding::kNearestEven, false, false>(single);
 }
 
 // acc <- round(acc): one rounding of each exact block sum.
-template <Rounding kMode>
+template <typename Tile, Rounding kMode>
 void RoundInPlace(double* acc, const StepSpec& spec) {
-  for (int64_t e = 0; e < kRows * kCols; ++e)
+  for (int64_t e = 0; e < Tile::kR * Tile::kC; ++e)
     acc[e] = RoundToFormat<kMode>(acc[e], spec.acc);
 }
 using RoundFn = void (*)(double*, const StepSpec&);
 
+template <typename Tile>
 RoundFn ChooseRound(Rounding mode) {
   switch (mode) {
     case Rounding::kNearestEven:
-      return &RoundInPlace<Rounding::kNearestEven>;
+      return &RoundInPlace<Tile, Rounding::kNearestEven>;
     case Rounding::kNearestAway:
-      return &RoundInPlace<Rounding::kNearestAway>;
+      return &RoundInPlace<Tile, Rounding::kNearestAway>;
     case Rounding::kTowardZero:
-      return &RoundInPlace<Rounding::kTowardZero>;
+      return &RoundInPlace<Tile, Rounding::kTowardZero>;
     case Rounding::kUp:
-      return &RoundInPlace<Rounding::kUp>;
+      return &RoundInPlace<Tile, Rounding::kUp>;
     case Rounding::kDown:
-      return &RoundInPlace<Rounding::kDown>;
+      return &RoundInPlace<Tile, Rounding::kDown>;
     default:
-      return &RoundInPlace<Rounding::kToOdd>;
+      return &RoundInPlace<Tile, Rounding::kToOdd>;
   }
 }
 using WideFn = void (*)(double*, double*, double*, const StepSpec&);
 
 template <Rounding kMode>
-StepsFn StepsFor(bool check) {
-  return check ? StepsOfIsa<kMode, true>() : StepsOfIsa<kMode, false>();
+StepsFn StepsFor(bool check, bool single) {
+  return check ? StepsOfIsa<kMode, true>(single)
+               : StepsOfIsa<kMode, false>(single);
 }
 
-StepsFn ChooseSteps(Rounding mode, bool check) {
+StepsFn ChooseSteps(Rounding mode, bool check, bool single) {
   switch (mode) {
     case Rounding::kNearestEven:
-      return StepsFor<Rounding::kNearestEven>(check);
+      return StepsFor<Rounding::kNearestEven>(check, single);
     case Rounding::kNearestAway:
-      return StepsFor<Rounding::kNearestAway>(check);
+      return StepsFor<Rounding::kNearestAway>(check, single);
     case Rounding::kTowardZero:
-      return StepsFor<Rounding::kTowardZero>(check);
+      return StepsFor<Rounding::kTowardZero>(check, single);
     case Rounding::kUp:
-      return StepsFor<Rounding::kUp>(check);
+      return StepsFor<Rounding::kUp>(check, single);
     case Rounding::kDown:
-      return StepsFor<Rounding::kDown>(check);
+      return StepsFor<Rounding::kDown>(check, single);
     default:
-      return StepsFor<Rounding::kToOdd>(check);
+      return StepsFor<Rounding::kToOdd>(check, single);
   }
 }
 
+template <typename Tile>
 WideFn ChooseWide(Rounding mode) {
   switch (mode) {
     case Rounding::kNearestEven:
-      return &AddIntoWide<Rounding::kNearestEven>;
+      return &AddIntoWide<Tile, Rounding::kNearestEven>;
     case Rounding::kNearestAway:
-      return &AddIntoWide<Rounding::kNearestAway>;
+      return &AddIntoWide<Tile, Rounding::kNearestAway>;
     case Rounding::kTowardZero:
-      return &AddIntoWide<Rounding::kTowardZero>;
+      return &AddIntoWide<Tile, Rounding::kTowardZero>;
     case Rounding::kUp:
-      return &AddIntoWide<Rounding::kUp>;
+      return &AddIntoWide<Tile, Rounding::kUp>;
     case Rounding::kDown:
-      return &AddIntoWide<Rounding::kDown>;
+      return &AddIntoWide<Tile, Rounding::kDown>;
     default:
-      return &AddIntoWide<Rounding::kToOdd>;
+      return &AddIntoWide<Tile, Rounding::kToOdd>;
   }
 }
 
@@ -327,29 +347,36 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   // Block 1 rounds every step; one block per chunk sums exactly and rounds
   // once at the chunk's end (block 1 with chunks of 1 is both).
   const bool round_steps = s.block == 1;
-  const StepsFn steps = round_steps
-                            ? ChooseSteps(s.rounding.mode, spec.check_exact)
-                            : ExactSteps(spec.check_exact);
-  const RoundFn round_chunk =
-      round_steps ? nullptr : ChooseRound(s.rounding.mode);
-  const WideFn add_wide =
-      s.promote ? ChooseWide(s.promote->rounding.mode) : nullptr;
+  const bool single = FewOutputs(row_begin, row_end, p);
+  const int64_t rows_per_tile = single ? Single::kR : kRows,
+                cols_per_tile = single ? Single::kC : kCols;
+  const StepsFn steps =
+      round_steps ? ChooseSteps(s.rounding.mode, spec.check_exact, single)
+                  : ExactSteps(spec.check_exact, single);
+  const RoundFn round_chunk = round_steps ? nullptr
+                              : single    ? ChooseRound<Single>(s.rounding.mode)
+                                          : ChooseRound<Wide>(s.rounding.mode);
+  const WideFn add_wide = !s.promote ? nullptr
+                          : single
+                              ? ChooseWide<Single>(s.promote->rounding.mode)
+                              : ChooseWide<Wide>(s.promote->rounding.mode);
   const int64_t chunk = s.promote ? s.promote->every : p.k;
   const Format& start_format = s.promote ? s.promote->format : s.format;
   EncodeOptions c_options;  // c enters rounded to nearest even
 
-  const int64_t panels = (p.n + kCols - 1) / kCols;
-  const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;
-  const std::vector<double> b_pack = PackColumnPanels<double>(p, kCols);
+  const int64_t R = rows_per_tile, C = cols_per_tile;
+  const int64_t panels = (p.n + C - 1) / C;
+  const int64_t blocks = (row_end - row_begin + R - 1) / R;
+  const std::vector<double> b_pack = PackColumnPanels<double>(p, C);
   const std::vector<double> a_pack =
-      PackRowBlocks<double>(p, row_begin, row_end, kRows);
-  std::vector<double> acc(kRows * kCols), wide(kRows * kCols);
-  std::vector<double> inexact(kRows * kCols);  // largest step error
+      PackRowBlocks<double>(p, row_begin, row_end, R);
+  std::vector<double> acc(R * C), wide(R * C);
+  std::vector<double> inexact(R * C);  // largest step error
   for (int64_t panel = 0; panel < panels; ++panel) {
-    const int64_t j0 = panel * kCols, cols = std::min(kCols, p.n - j0);
+    const int64_t j0 = panel * C, cols = std::min(C, p.n - j0);
     for (int64_t block = 0; block < blocks; ++block) {
-      const int64_t i0 = row_begin + block * kRows,
-                    rows = std::min(kRows, row_end - i0);
+      const int64_t i0 = row_begin + block * R,
+                    rows = std::min(R, row_end - i0);
       std::fill(acc.begin(), acc.end(), 0.0);
       std::fill(wide.begin(), wide.end(), 0.0);
       std::fill(inexact.begin(), inexact.end(), 0.0);
@@ -361,19 +388,18 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
           // As DotProduct: without subnormal results, a tiny start is +0.
           if (!s.subnormal_outputs && std::fabs(v) < start_format.min_normal())
             v = 0.0;
-          start[r * kCols + j] = v;
+          start[r * C + j] = v;
         }
       for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
-        steps(a_pack.data() + block * p.k * kRows,
-              b_pack.data() + panel * p.k * kCols, k0,
-              std::min(p.k, k0 + chunk), acc.data(), inexact.data(), spec);
+        steps(a_pack.data() + block * p.k * R, b_pack.data() + panel * p.k * C,
+              k0, std::min(p.k, k0 + chunk), acc.data(), inexact.data(), spec);
         if (round_chunk) round_chunk(acc.data(), spec);
         if (s.promote) add_wide(wide.data(), acc.data(), inexact.data(), spec);
       }
       const double* total = s.promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) {
-          const int64_t e = r * kCols + j, i = i0 + r, jj = j0 + j;
+          const int64_t e = r * C + j, i = i0 + r, jj = j0 + j;
           const double t = total[e];
           // Inexact steps, non-finite values (Inf/NaN inputs resolve as in
           // DotProduct) and overflow take the slow path.

@@ -7,10 +7,10 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "datapaths/error.h"
+#include "datapaths/parallel_ranges.h"
 
 namespace gemmsim::reference {
 namespace {
@@ -365,14 +365,7 @@ void ExactGemm(int64_t m, int64_t n, int64_t k, const double* a,
       }
     }
   };
-  const int64_t count =
-      std::clamp<int64_t>(threads, 1, std::max<int64_t>(m, 1));
-  if (count == 1) return work(0, m);
-  std::vector<std::thread> pool;
-  const int64_t per = (m + count - 1) / count;
-  for (int64_t begin = 0; begin < m; begin += per)
-    pool.emplace_back(work, begin, std::min(m, begin + per));
-  for (std::thread& t : pool) t.join();
+  ParallelRanges(m, threads, work);
 }
 
 }  // namespace gemmsim::reference

@@ -289,6 +289,41 @@ TEST_CASE("narrow-acc kernel equals the slow path in every mode") {
   CHECK(elements == 12 * (6 * 70 + 3 * 9) + variants * 4 * 5 * 67);
 }
 
+// Batched dot products: rows x n under 16 outputs take one-element tiles
+// (kernel_support::FewOutputs) in fp32-native, narrow-acc and block-fma.
+TEST_CASE("few-output problems (batched dot products) equal the slow path") {
+  Numerics promoted =
+      NarrowAcc("e4m3fn", "e4m3fn", "fp16", Rounding::kNearestEven, "fp32");
+  promoted.accumulate.promote = PromoteSpec{16, FormatByName("fp32"), {}};
+  Numerics exact_sum =
+      NarrowAcc("e4m3fn", "e4m3fn", "fp32", Rounding::kTowardZero, "fp16");
+  exact_sum.accumulate.block = 1 << 20;  // one block per chunk
+  Numerics fp32_promoted = Fp8AccFp32();
+  fp32_promoted.accumulate.promote = PromoteSpec{8, FormatByName("fp32"), {}};
+  const std::pair<Numerics, const char*> models[] = {
+      {Fp8AccFp32(), "fp32-native"},
+      {fp32_promoted, "fp32-native"},
+      {NarrowAcc("e4m3fn", "e5m2", "bf16", Rounding::kTowardZero, "fp32"),
+       "narrow-acc"},
+      {promoted, "narrow-acc"},
+      {exact_sum, "narrow-acc"},
+      {BlockFma("fp16", "fp32", 16, 3, Rounding::kTowardZero, -133),
+       "block-fma"},
+      {AfterBlock("e4m3fn", Rounding::kTowardZero), "block-fma"},
+  };
+  const int64_t shapes[][3] = {
+      {1, 1, 32}, {1, 15, 7}, {3, 5, 100}, {15, 1, 33}, {1, 1, 1}};
+  int64_t elements = 0, mismatches = 0;
+  uint64_t seed = 700;
+  for (const auto& [n, kernel] : models)
+    for (const auto& s : shapes)
+      for (double special : {0.0, 0.05})
+        mismatches +=
+            Compare(n, s[0], s[1], s[2], seed++, special, kernel, &elements);
+  CHECK(mismatches == 0);
+  CHECK(elements == 7 * 2 * (1 + 15 + 15 + 15 + 1));
+}
+
 }  // namespace
 }  // namespace gemmsim
 
