@@ -256,6 +256,7 @@ QuantizedOperand QuantizeOperand(const OperandTensor& t, OperandRole role,
   const size_t nd = shape.size();
   if (nd == 0) throw Error(ExitCode::kInternal, "QuantizeOperand: scalar");
   QuantizedOperand q;
+  q.role_is_a = is_a;
   q.rows = nd == 1 ? (is_a ? 1 : shape[0]) : shape[nd - 2];
   q.cols = nd == 1 ? (is_a ? shape[0] : 1) : shape[nd - 1];
   const int64_t matrices =
@@ -296,12 +297,18 @@ QuantizedOperand QuantizeOperand(const OperandTensor& t, OperandRole role,
     const bool blocks = ScalingBlockSize(spec.scaling.kind) > 0;
     values.resize(x.size());
     if (blocks) emins.assign(x.size(), static_cast<int16_t>(q.emin));
+    if (blocks) q.scale_block = ScalingBlockSize(spec.scaling.kind);
     for (size_t start = 0; k > 0 && start < x.size(); start += k) {
       const ScaledVector v =
           QuantizeScaled(f, spec.scaling, std::span(x).subspan(start, k), amax,
                          spec.encode, key, start);
       if (v.tensor_scale != q.tensor_scale)
         throw Error(ExitCode::kInternal, "QuantizeOperand: tensor scales");
+      if (blocks && v.block != q.scale_block)
+        throw Error(ExitCode::kInternal, "QuantizeOperand: block sizes");
+      // K-vectors in order: A's rows, B's columns (B^T's rows).
+      q.block_scales.insert(q.block_scales.end(), v.block_scales.begin(),
+                            v.block_scales.end());
       for (int64_t i = 0; i < k; ++i) {
         const double s = v.block ? v.block_scales[i / v.block] : 1.0;
         values[start + i] = Decode(f, v.codes[i]) * s;  // exact (see .h)
@@ -327,6 +334,7 @@ QuantizedOperand UnquantizedOperand(const OperandTensor& t, OperandRole role) {
   const size_t nd = shape.size();
   if (nd == 0) throw Error(ExitCode::kInternal, "UnquantizedOperand: scalar");
   QuantizedOperand q;
+  q.role_is_a = is_a;
   q.rows = nd == 1 ? (is_a ? 1 : shape[0]) : shape[nd - 2];
   q.cols = nd == 1 ? (is_a ? shape[0] : 1) : shape[nd - 1];
   q.values = Values(t, is_a ? "A" : "B");  // row-major, as the tensor is

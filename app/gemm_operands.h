@@ -61,6 +61,10 @@ struct QuantizedOperand {
   std::vector<double> values;
   int emin = 0;  // the element format's smallest normal exponent (ints: 0)
   std::vector<int16_t> emin_per_element;  // mx, nvfp4: emin + log2(scale)
+  // mx, nvfp4: each K-vector's block scales (GemmOperand::block_scales),
+  // per matrix: [rows][blocks] for A, [cols][blocks] for B.
+  std::vector<double> block_scales;
+  int scale_block = 0;
   double tensor_scale = 1.0;
   bool from_codes = false;  // the file held codes, not values
   const double* matrix(int64_t i) const {
@@ -70,6 +74,18 @@ struct QuantizedOperand {
     return emin_per_element.empty() ? nullptr
                                     : emin_per_element.data() + i * rows * cols;
   }
+  // Matrix i's block scales (null without), and how many per K-vector.
+  int64_t scale_blocks() const {
+    const int64_t k = role_is_a ? cols : rows;
+    return scale_block ? (k + scale_block - 1) / scale_block : 0;
+  }
+  const double* scales_of_matrix(int64_t i) const {
+    return block_scales.empty()
+               ? nullptr
+               : block_scales.data() +
+                     i * (role_is_a ? rows : cols) * scale_blocks();
+  }
+  bool role_is_a = true;
 };
 
 // Float (and signed-integer) arrays are values, rounded into spec.format

@@ -47,6 +47,15 @@ std::vector<std::string> Mx(const char* format, const char* scaling) {
   return sets;
 }
 
+// accumulate.block_scale block_sum: each block of `block` products summed,
+// times its scales, then added (block-scaled MMA hardware).
+std::vector<std::string> BlockSums(std::vector<std::string> sets, int block) {
+  sets.push_back("accumulate.block=" + std::to_string(block));
+  sets.push_back("accumulate.accumulator_entry=after_block");
+  sets.push_back("accumulate.block_scale=block_sum");
+  return sets;
+}
+
 std::vector<Config> Configs() {
   std::vector<Config> c = {
       {"fp8-acc-fp32", "fp8-acc-fp32", {}, false, 1.5},
@@ -68,6 +77,12 @@ std::vector<Config> Configs() {
        4},
       {"NVFP4 (e2m1fn, nvfp4), fp32", "fp8-acc-fp32", Mx("e2m1fn", "nvfp4"),
        false, 4},
+      {"MXFP8, fp32, scales on block sums", "fp8-acc-fp32",
+       BlockSums(Mx("e4m3fn", "mx"), 32), false, 4},
+      {"MXFP4, fp32, scales on block sums", "fp8-acc-fp32",
+       BlockSums(Mx("e2m1fn", "mx"), 32), false, 4},
+      {"NVFP4, fp32, scales on block sums", "fp8-acc-fp32",
+       BlockSums(Mx("e2m1fn", "nvfp4"), 16), false, 4},
       {"e4m3fn per-tensor float scale, fp32",
        "fp8-acc-fp32",
        {"inputs.a.scaling=per_tensor", "inputs.b.scaling=per_tensor"},

@@ -70,7 +70,8 @@ void EmitAccumulate(YAML::Emitter& out, const AccumulateSpec& acc) {
       << YAML::Key << "after_block_rounding" << YAML::Value
       << std::string(RoundingName(acc.after_block_rounding.mode)) << YAML::Key
       << "after_block_stochastic_bits" << YAML::Value
-      << acc.after_block_rounding.stochastic_bits;
+      << acc.after_block_rounding.stochastic_bits << YAML::Key << "block_scale"
+      << YAML::Value << std::string(BlockScaleAtName(acc.block_scale));
   if (acc.promote) {
     out << YAML::Key << "promote" << YAML::Value << YAML::Flow << YAML::BeginMap
         << YAML::Key << "every" << YAML::Value << acc.promote->every
@@ -109,6 +110,7 @@ nlohmann::json NumericsToJson(const Numerics& n) {
   a["after_block_rounding"] =
       std::string(RoundingName(acc.after_block_rounding.mode));
   a["after_block_stochastic_bits"] = acc.after_block_rounding.stochastic_bits;
+  a["block_scale"] = std::string(BlockScaleAtName(acc.block_scale));
   a["promote"] = nullptr;
   if (acc.promote) {
     nlohmann::json p = RoundingJson(acc.promote->rounding);

@@ -28,6 +28,7 @@ constexpr std::string_view kAccumulateKeys[] = {"format",
                                                 "accumulator_entry",
                                                 "after_block_rounding",
                                                 "after_block_stochastic_bits",
+                                                "block_scale",
                                                 "promote",
                                                 "min_alignment_exponent",
                                                 "subnormal_inputs",
@@ -166,6 +167,11 @@ AccumulateSpec ParseAccumulate(const YamlValue& v) {
     acc.after_block_rounding.stochastic_bits =
         static_cast<int>(bits->Int(1, 32));
   }
+  if (auto b = v.Get("block_scale")) {
+    acc.block_scale = b->OneOf({"product", "block_sum"}) == "product"
+                          ? BlockScaleAt::kProduct
+                          : BlockScaleAt::kBlockSum;
+  }
   if (auto p = v.Get("promote")) acc.promote = ParsePromote(*p);
   if (auto m = v.Get("min_alignment_exponent"))
     acc.min_alignment_exponent = static_cast<int>(m->Int(-100000, 100000));
@@ -211,6 +217,62 @@ OutputSpec ParseOutput(const YamlValue& v) {
   return out;
 }
 
+// accumulate.block_scale block_sum (numerics.h, BlockScaleAt): a block's
+// sum is scaled by its blocks' scales, so every block of products must lie
+// within one scale block of each block-scaled input, and the sum must meet
+// the accumulator after the block.
+void CheckBlockSumScales(const Numerics& n, const YamlValue& at) {
+  const AccumulateSpec& acc = n.accumulate;
+  const int size_a = ScalingBlockSize(n.a.scaling.kind),
+            size_b = ScalingBlockSize(n.b.scaling.kind);
+  if (size_a == 0 && size_b == 0) {
+    at.Fail(
+        "block_sum scales each block's sum by the inputs' block scales, and "
+        "neither input has any; expected inputs.a or inputs.b with scaling "
+        "mx or nvfp4 (or block_scale: product)");
+  }
+  if (size_a && size_b && size_a != size_b) {
+    at.Fail(
+        "block_sum needs one scale block along K, but inputs.a's blocks "
+        "have " +
+        std::to_string(size_a) + " elements and inputs.b's " +
+        std::to_string(size_b) + "; expected the same scaling on both inputs");
+  }
+  const int scale_block = std::max(size_a, size_b);
+  // The scaled sum must be exact in double: a sum of the accumulator's
+  // significand times two e4m3 scales (8 bits; e8m0 scales are powers of 2).
+  const bool float_acc = acc.format.is_float();
+  if (!float_acc || acc.format.layout().mantissa_bits + 1 + 8 > 53) {
+    at.Fail(
+        "block_sum scales each block's sum exactly, which needs a float "
+        "accumulator of at most 44 mantissa bits; accumulate.format is " +
+        acc.format.name());
+  }
+  if (acc.accumulator_entry != AccumulatorEntry::kAfterBlock) {
+    at.Fail(
+        "block_sum multiplies a block's sum by its scales before the sum "
+        "meets the accumulator; expected accumulate.accumulator_entry: "
+        "after_block");
+  }
+  if (acc.block == kBlockAll || scale_block % acc.block != 0) {
+    at.Fail(
+        "block_sum needs each block of products inside one scale block "
+        "of " +
+        std::to_string(scale_block) + " elements, but accumulate.block is " +
+        (acc.block == kBlockAll ? std::string("all")
+                                : std::to_string(acc.block)) +
+        "; expected a divisor of " + std::to_string(scale_block));
+  }
+  if (acc.promote && acc.promote->every % acc.block != 0) {
+    at.Fail(
+        "block_sum needs blocks aligned to the scale blocks, but "
+        "accumulate.promote.every " +
+        std::to_string(acc.promote->every) + " cuts a block of " +
+        std::to_string(acc.block) +
+        "; expected a multiple of accumulate.block");
+  }
+}
+
 }  // namespace
 
 Numerics NumericsFromYaml(const YamlValue& doc) {
@@ -226,6 +288,8 @@ Numerics NumericsFromYaml(const YamlValue& doc) {
   }
   if (auto acc = doc.Get("accumulate")) n.accumulate = ParseAccumulate(*acc);
   if (auto out = doc.Get("output")) n.output = ParseOutput(*out);
+  if (n.accumulate.block_scale == BlockScaleAt::kBlockSum)
+    CheckBlockSumScales(n, doc.Require("accumulate").Require("block_scale"));
   return n;
 }
 

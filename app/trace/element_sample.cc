@@ -42,12 +42,13 @@ class SplitMix64 {
 
 // Where each sampled element's operands are: its row of A starts at
 // a->values[a_row[j]] (K contiguous), its column of B at b->values[b_col[j]]
-// with b_stride between consecutive K (emins in the same layout); C (D's
-// layout, every element) or null.
+// with b_stride between consecutive K (emins in the same layout), and is
+// B's K-vector b_vector[j] (its block scales'); C (D's layout, every
+// element) or null.
 struct SampleLayout {
   const QuantizedOperand* a = nullptr;
   const QuantizedOperand* b = nullptr;
-  std::vector<int64_t> a_row, b_col;
+  std::vector<int64_t> a_row, b_col, b_vector;
   int64_t b_stride = 0;
   const double* c = nullptr;
   double output_scale = 1.0;
@@ -63,41 +64,24 @@ void LinesOf(const GemmShapes& s, const std::vector<int64_t>& indices,
   }
 }
 
-// The narrow-acc kernel computes whole 4 x 64 output tiles, so a 1x1
-// problem pays for 256 dot products. It takes no stochastic rounding (an
-// element's result then does not depend on its index) and no per-element
-// emin, so four samples go in one 4x4 problem whose diagonal is theirs:
-// four times less work, the same results.
-constexpr int64_t kGroup = 4;
-
-bool GroupsSamples(const Numerics& numerics, const SampleLayout& l, int64_t k) {
-  GemmProblem p;
-  p.m = p.n = 1;
-  p.k = k;
-  p.a = {l.a->values.data(), l.a->emin, l.a->emin_of_matrix(0)};
-  p.b = {l.b->values.data(), l.b->emin, l.b->emin_of_matrix(0)};
-  p.output_scale = l.output_scale;
-  return GemmKernelName(numerics, p) == "narrow-acc";
-}
-
-// D and the exact value of every sampled element. Each element is computed
-// by exactly one call: the split over threads cannot change a result.
+// D and the exact value of every sampled element, each a 1 x 1 problem
+// (the kernels take a one-element tile for it: FewOutputs). Each element is
+// computed by exactly one call: the split over threads cannot change a
+// result.
 void Evaluate(const SampleLayout& l, const Numerics& numerics, int64_t k,
               int threads, ElementSample* out) {
   const size_t count = out->indices.size();
   out->d.resize(count);
   out->exact.resize(count);
   if (count == 0) return;
-  const bool grouped = GroupsSamples(numerics, l, k);
   auto evaluate = [&](size_t begin, size_t end) {
     std::vector<double> column(static_cast<size_t>(k));
     std::vector<int16_t> column_emin;
     const int16_t* a_emin = l.a->emin_of_matrix(0);
     const int16_t* b_emin = l.b->emin_of_matrix(0);
+    const double* a_scales = l.a->scales_of_matrix(0);
+    const double* b_scales = l.b->scales_of_matrix(0);
     if (b_emin) column_emin.resize(static_cast<size_t>(k));
-    std::vector<double> rows(static_cast<size_t>(kGroup * k)),
-        columns(static_cast<size_t>(kGroup * k)), c(kGroup * kGroup),
-        d(kGroup * kGroup);
     for (size_t j = begin; j < end; ++j) {
       const int64_t index = out->indices[j];
       // B's column, K contiguous: the 1x1 problem's k x 1 operand.
@@ -113,41 +97,21 @@ void Evaluate(const SampleLayout& l, const Numerics& numerics, int64_t k,
       p.a = {l.a->values.data() + l.a_row[j], l.a->emin,
              a_emin ? a_emin + l.a_row[j] : nullptr};
       p.b = {column.data(), l.b->emin, b_emin ? column_emin.data() : nullptr};
+      // Block scales of this row of A and this column of B (K-vectors).
+      if (a_scales) {
+        p.a.block_scales = a_scales + l.a_row[j] / k * l.a->scale_blocks();
+        p.a.scale_block = l.a->scale_block;
+      }
+      if (b_scales) {
+        p.b.block_scales = b_scales + l.b_vector[j] * l.b->scale_blocks();
+        p.b.scale_block = l.b->scale_block;
+      }
       p.c = l.c ? l.c + index : nullptr;
       p.output_scale = l.output_scale;
       p.first_element = static_cast<uint64_t>(index);
-      if (!grouped) Gemm(p, numerics, &out->d[j], 1);
+      Gemm(p, numerics, &out->d[j], 1);
       reference::ExactGemm(1, 1, k, p.a.values, column.data(), p.c,
                            &out->exact[j], 1, l.output_scale);
-      if (!grouped) continue;
-      // Sample g of this group: row g of A, column g of B, D[g][g].
-      const int64_t g = static_cast<int64_t>(j - begin) % kGroup;
-      std::copy(p.a.values, p.a.values + k, rows.begin() + g * k);
-      for (int64_t kk = 0; kk < k; ++kk) columns[kk * kGroup + g] = column[kk];
-      c[g * kGroup + g] = p.c ? *p.c : 0.0;
-      if (g + 1 < kGroup && j + 1 < end) continue;
-      GemmProblem group = p;
-      group.m = group.n = g + 1;
-      group.a.values = rows.data();
-      // Columns kGroup apart; the problem wants g + 1: repack when short.
-      std::vector<double> short_columns;
-      group.b.values = columns.data();
-      if (g + 1 < kGroup) {
-        short_columns.resize(static_cast<size_t>((g + 1) * k));
-        for (int64_t kk = 0; kk < k; ++kk)
-          for (int64_t x = 0; x <= g; ++x)
-            short_columns[kk * (g + 1) + x] = columns[kk * kGroup + x];
-        group.b.values = short_columns.data();
-      }
-      std::vector<double> group_c;
-      if (l.c) {
-        group_c.assign(static_cast<size_t>((g + 1) * (g + 1)), 0.0);
-        for (int64_t x = 0; x <= g; ++x)
-          group_c[x * (g + 1) + x] = c[x * kGroup + x];
-        group.c = group_c.data();
-      }
-      Gemm(group, numerics, d.data(), 1);
-      for (int64_t x = 0; x <= g; ++x) out->d[j - g + x] = d[x * (g + 1) + x];
     }
   };
   // A thread for at least 16 elements.
@@ -176,6 +140,8 @@ void PickObserved(const TraceOperands& operands, ElementSample* out) {
 struct SampledOperand {
   QuantizedOperand q;
   std::vector<int64_t> offsets;  // per sample
+  std::vector<int64_t> vectors;  // per sample: its K-vector (a row of A,
+                                 // a column of B) in q
 };
 
 SampledOperand QuantizeSampled(const TraceGemm& gemm, int64_t gemm_index,
@@ -202,6 +168,7 @@ SampledOperand QuantizeSampled(const TraceGemm& gemm, int64_t gemm_index,
           std::lower_bound(distinct.begin(), distinct.end(), line) -
           distinct.begin();
       out.offsets.push_back(is_a ? r * k : r);  // A [count, k], B [k, count]
+      out.vectors.push_back(r);
     }
     return out;
   }
@@ -214,6 +181,7 @@ SampledOperand QuantizeSampled(const TraceGemm& gemm, int64_t gemm_index,
   for (const int64_t line : lines) {  // A [.., m, k], B [.., k, n]
     out.offsets.push_back(is_a ? line * k
                                : line / width * k * width + line % width);
+    out.vectors.push_back(line);
   }
   return out;
 }
@@ -267,6 +235,7 @@ ElementSample DrawElementSample(const PreparedGemm& g, const Numerics& numerics,
   for (const int64_t line : a_lines) l.a_row.push_back(line * s.k);
   for (const int64_t line : b_lines)
     l.b_col.push_back(line / s.n * s.k * s.n + line % s.n);
+  l.b_vector = b_lines;
   l.b_stride = s.n;
   l.c = g.c.empty() ? nullptr : g.c.data();
   l.output_scale = g.output_scale;
@@ -324,6 +293,7 @@ ElementSample SampleTraceGemm(const TraceGemm& gemm, int64_t gemm_index,
   l.b = &b.q;
   l.a_row = a.offsets;
   l.b_col = b.offsets;
+  l.b_vector = b.vectors;
   l.b_stride = b.q.cols;  // [k, n] per matrix, or [k, count]
   l.c = c.empty() ? nullptr : c.data();
   // Tensor scales are floats: their product is exact in double.

@@ -100,6 +100,12 @@ GemmProblem ProblemOf(const PreparedGemm& g, int64_t batch, int64_t row_begin,
   p.a = {g.a.matrix(ia) + row_begin * s.k, g.a.emin,
          a_emin ? a_emin + row_begin * s.k : nullptr};
   p.b = {g.b.matrix(ib), g.b.emin, g.b.emin_of_matrix(ib)};
+  if (const double* scales = g.a.scales_of_matrix(ia)) {
+    p.a.block_scales = scales + row_begin * g.a.scale_blocks();
+    p.a.scale_block = g.a.scale_block;
+  }
+  p.b.block_scales = g.b.scales_of_matrix(ib);
+  p.b.scale_block = g.b.block_scales.empty() ? 0 : g.b.scale_block;
   p.c = g.c.empty() ? nullptr : g.c.data() + first;
   p.output_scale = g.output_scale;
   p.first_element = static_cast<uint64_t>(first);

@@ -503,7 +503,7 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
 
 bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
   const AccumulateSpec& s = n.accumulate;
-  if (s.alignment != Alignment::kTruncate || s.promote ||
+  if (ScalesBlockSums(n) || s.alignment != Alignment::kTruncate || s.promote ||
       n.output.rounding.mode == Rounding::kStochastic || !s.subnormal_inputs ||
       !s.subnormal_outputs || !s.format.is_float() ||
       s.format.layout().mantissa_bits > 23 ||

@@ -70,8 +70,10 @@ class Accumulation {
                : 0;
   }
 
-  // acc <- acc + products, per the block's order and accumulator entry.
-  double AddBlock(std::span<const Term> products, double acc) {
+  // acc <- acc + products, per the block's order and accumulator entry;
+  // `scale` multiplies the block's sum (block_scale block_sum), else 1.
+  double AddBlock(std::span<const Term> products, double acc,
+                  double scale = 1.0) {
     const bool after = spec_.accumulator_entry == AccumulatorEntry::kAfterBlock;
     // kAfterBlock: the block's additions see no accumulator. -0.0 stands for
     // "none" (AddTerms drops a zero accumulator) and keeps IEEE's signed
@@ -79,7 +81,7 @@ class Accumulation {
     const double start = after ? -0.0 : acc;
     if (spec_.order == Order::kSequential || products.size() < 2) {
       const double sum = AddTerms(products, start, spec_, NextRandom());
-      return after ? AddAfterBlock(sum, acc) : sum;
+      return after ? AddAfterBlock(sum * scale, acc) : sum;
     }
     // A balanced adder tree: each node adds two terms and rounds.
     std::vector<Term> level(products.begin(), products.end());
@@ -100,7 +102,7 @@ class Accumulation {
     }
     if (overflowed) return *overflowed;  // acc is finite here
     // The root is already rounded: under kAfterBlock it is the block sum.
-    return after ? AddAfterBlock(level[0].value(), acc)
+    return after ? AddAfterBlock(level[0].value() * scale, acc)
                  : AddTerms(level, acc, spec_, NextRandom());
   }
 
@@ -127,7 +129,8 @@ class Accumulation {
     return after;
   }
 
-  // acc <- round(acc + block_sum), block_sum a value of the format or Inf.
+  // acc <- round(acc + block_sum), block_sum a value of the format (times
+  // a block scale: exact in double, at most 24 + 8 significand bits) or Inf.
   double AddAfterBlock(double block_sum, double acc) {
     if (!std::isfinite(block_sum)) return block_sum;  // acc is finite here
     const Term t[] = {AccumulatorTerm(block_sum, emin_)};
@@ -167,6 +170,18 @@ double DotProduct(std::span<const Factor> a, std::span<const Factor> b,
     (spec.promote ? wide : acc) = 0.0;
   }
 
+  // block_sum: each block lies in one scale block (numerics_schema.cc
+  // checks the designs a file can give).
+  const bool block_sum = spec.block_scale == BlockScaleAt::kBlockSum;
+  if (block_sum && (spec.accumulator_entry != AccumulatorEntry::kAfterBlock ||
+                    (ctx.scale_block && ctx.scale_block % spec.block != 0) ||
+                    (spec.promote && spec.promote->every % spec.block != 0)))
+    throw Error(ExitCode::kInternal, "DotProduct: block_sum blocks");
+  auto scale_of = [&](size_t begin) {
+    return block_sum && ctx.scale_block
+               ? ctx.block_scales[begin / static_cast<size_t>(ctx.scale_block)]
+               : 1.0;
+  };
   Accumulation run(n, ctx);
   const size_t k_total = a.size();
   const size_t chunk =
@@ -191,7 +206,7 @@ double DotProduct(std::span<const Factor> a, std::span<const Factor> b,
         }
         products.push_back(Multiply(fa, fb));
       }
-      acc = run.AddBlock(products, acc);
+      acc = run.AddBlock(products, acc, scale_of(begin));
       if (!std::isfinite(acc)) break;
     }
     if (spec.promote) {

@@ -16,6 +16,12 @@ struct DotContext {
   double output_scale = 1.0;   // per-tensor / NVFP4 tensor scales, applied
                                // to the accumulated value before the output
                                // rounding (as a GEMM epilogue does)
+  // accumulate.block_scale block_sum: the scale of each block of
+  // scale_block products (s_a s_b, exact), by which the block's rounded sum
+  // is multiplied before it is added to the accumulator; the factors are
+  // then the unscaled elements. Empty: every scale is 1.
+  std::span<const double> block_scales;
+  int scale_block = 0;
 };
 
 // a and b: K factors each (quantized, block scales included); c: the addend
@@ -26,7 +32,8 @@ struct DotContext {
 // promote), chunks into blocks of accumulate.block. Per block, with
 // accumulator_entry kInBlock: acc = AddTerms(block, acc). With kAfterBlock:
 // sum = AddTerms(block, none) (pairwise: the adder tree's root), then
-// acc = AddTerms({sum}, acc) with exact alignment and after_block_rounding.
+// acc = AddTerms({sum}, acc) with exact alignment and after_block_rounding
+// (under block_scale block_sum, {sum * the block's scale}).
 // Inf and NaN inputs are resolved first, as IEEE arithmetic would: a NaN,
 // 0 * Inf, or Infs of both signs give NaN; otherwise an Inf gives that Inf.
 // An accumulator that overflows to Inf (in any addition) stays Inf; under

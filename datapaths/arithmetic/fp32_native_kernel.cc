@@ -105,7 +105,7 @@ bool Fp32NativeKernelApplies(const Numerics& n, const GemmProblem& p) {
                                          IsNearestEven(s.promote->rounding));
   // kAfterBlock rounds each product on its own first: not this kernel's
   // one addition per product.
-  return s.format == Fp32() && s.block == 1 &&
+  return !ScalesBlockSums(n) && s.format == Fp32() && s.block == 1 &&
          s.accumulator_entry == AccumulatorEntry::kInBlock &&
          n.output.rounding.mode != Rounding::kStochastic &&
          s.alignment == Alignment::kExact && IsNearestEven(s.rounding) &&

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "datapaths/arithmetic/dot_product.h"
+#include "datapaths/arithmetic/gemm_element.h"
 #include "datapaths/arithmetic/gemm_kernels.h"
 #include "datapaths/arithmetic/kernel_registry.h"
 #include "datapaths/error.h"
@@ -13,23 +14,20 @@
 namespace gemmsim {
 namespace {
 
-int EminOf(const GemmOperand& op, int64_t index) {
-  return op.emin_per_element ? op.emin_per_element[index] : op.emin;
-}
-
 void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
                  int threads) {
   // Factors once per operand: A by rows, B by columns (K contiguous).
+  const bool unscaled = ScalesBlockSums(numerics);
   std::vector<Factor> a(static_cast<size_t>(p.m * p.k)),
       bt(static_cast<size_t>(p.n * p.k));
-  for (int64_t i = 0; i < p.m * p.k; ++i)
-    a[i] = MakeFactor(p.a.values[i], EminOf(p.a, i));
+  for (int64_t i = 0; i < p.m; ++i)
+    for (int64_t kk = 0; kk < p.k; ++kk)
+      a[i * p.k + kk] = OperandFactor(p.a, i * p.k + kk, i, p.k, kk, unscaled);
   for (int64_t kk = 0; kk < p.k; ++kk)
-    for (int64_t j = 0; j < p.n; ++j) {
-      const int64_t index = kk * p.n + j;
-      bt[j * p.k + kk] = MakeFactor(p.b.values[index], EminOf(p.b, index));
-    }
+    for (int64_t j = 0; j < p.n; ++j)
+      bt[j * p.k + kk] = OperandFactor(p.b, kk * p.n + j, j, p.k, kk, unscaled);
   ParallelRanges(p.m, threads, [&](int64_t begin, int64_t end) {
+    std::vector<double> scales;
     for (int64_t i = begin; i < end; ++i) {
       const std::span<const Factor> row(a.data() + i * p.k,
                                         static_cast<size_t>(p.k));
@@ -40,6 +38,7 @@ void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
         ctx.element_index =
             p.first_element + static_cast<uint64_t>(i * p.n + j);
         ctx.output_scale = p.output_scale;
+        SetBlockScales(p, numerics, i, j, &scales, &ctx);
         d[i * p.n + j] =
             DotProduct(row, col, p.c ? p.c[i * p.n + j] : 0.0, numerics, ctx);
       }

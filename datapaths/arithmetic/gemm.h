@@ -16,10 +16,28 @@ namespace gemmsim {
 // its format times its block scales. `emin` is the element format's
 // smallest normal exponent; block scaling shifts it per element
 // (emin_per_element, when not null).
+//
+// Block scaling (mx, nvfp4) also gives the scales themselves: along K, one
+// per block of `scale_block` elements of each K-vector (a row of A, a
+// column of B), block_scales[vector * ScaleBlocks(k) + kk / scale_block].
+// Under accumulate.block_scale block_sum the datapath multiplies block sums
+// of the unscaled elements (values / scale, exact) by them.
 struct GemmOperand {
   const double* values = nullptr;
   int emin = 0;
   const int16_t* emin_per_element = nullptr;
+  const double* block_scales = nullptr;
+  int scale_block = 0;
+
+  int64_t ScaleBlocks(int64_t k) const {
+    return scale_block ? (k + scale_block - 1) / scale_block : 0;
+  }
+  // The scale of element kk of K-vector `vector` (1 without block scales).
+  double ScaleOf(int64_t vector, int64_t k, int64_t kk) const {
+    return block_scales
+               ? block_scales[vector * ScaleBlocks(k) + kk / scale_block]
+               : 1.0;
+  }
 };
 
 struct GemmProblem {

@@ -132,8 +132,8 @@ bool IntAccKernelApplies(const Numerics& n, const GemmProblem& p) {
   const bool promote_ok =
       !s.promote || (SignedIntAccumulator(s.promote->format) &&
                      s.promote->rounding.mode != Rounding::kStochastic);
-  return SignedIntAccumulator(s.format) && SmallInteger(n.a.format) &&
-         SmallInteger(n.b.format) && s.block == 1 &&
+  return !ScalesBlockSums(n) && SignedIntAccumulator(s.format) &&
+         SmallInteger(n.a.format) && SmallInteger(n.b.format) && s.block == 1 &&
          s.alignment == Alignment::kExact && promote_ok &&
          s.accumulator_entry == AccumulatorEntry::kInBlock &&
          s.subnormal_inputs &&

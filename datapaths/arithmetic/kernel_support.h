@@ -11,6 +11,7 @@
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm.h"
+#include "datapaths/arithmetic/gemm_element.h"
 #include "datapaths/formats/codec.h"
 
 namespace gemmsim::kernel_support {
@@ -27,20 +28,7 @@ inline bool IsNearestEven(const RoundingSpec& r) {
 // The generic path for one element (non-finite inputs or results).
 inline double GenericElement(const GemmProblem& p, const Numerics& n, int64_t i,
                              int64_t j) {
-  std::vector<Factor> a(static_cast<size_t>(p.k)), b(static_cast<size_t>(p.k));
-  for (int64_t kk = 0; kk < p.k; ++kk) {
-    const int64_t ai = i * p.k + kk, bi = kk * p.n + j;
-    a[kk] =
-        MakeFactor(p.a.values[ai],
-                   p.a.emin_per_element ? p.a.emin_per_element[ai] : p.a.emin);
-    b[kk] =
-        MakeFactor(p.b.values[bi],
-                   p.b.emin_per_element ? p.b.emin_per_element[bi] : p.b.emin);
-  }
-  DotContext ctx;
-  ctx.element_index = p.first_element + static_cast<uint64_t>(i * p.n + j);
-  ctx.output_scale = p.output_scale;
-  return DotProduct(a, b, p.c ? p.c[i * p.n + j] : 0.0, n, ctx);
+  return OracleElement(p, n, i, j);
 }
 
 // x * y as one double that rounds, once more and in any deterministic
@@ -69,6 +57,34 @@ inline double ProductForRounding(double x, double y) {
   if (hi != 0 && e > 1000) return std::copysign(0x1p1000, hi);
   return std::ldexp(odd, e);  // exact: a normal double, or +-0
 }
+
+// The problem with block-scaled operands' values divided by their block
+// scales (OperandFactor's unscaled elements, exact), when `unscale`; else
+// the problem itself. p.a and p.b then view the copies.
+struct UnscaledOperands {
+  GemmProblem p;
+  std::vector<double> a, b;
+  UnscaledOperands(const GemmProblem& problem, bool unscale) : p(problem) {
+    if (!unscale) return;
+    auto divide = [&](const GemmOperand& op, bool is_a,
+                      std::vector<double>* out) {
+      if (!op.block_scales) return;
+      const int64_t size = is_a ? p.m * p.k : p.k * p.n;
+      out->resize(static_cast<size_t>(size));
+      for (int64_t e = 0; e < size; ++e) {
+        const int64_t vector = is_a ? e / p.k : e % p.n;
+        const int64_t kk = is_a ? e % p.k : e / p.n;
+        const double s = op.ScaleOf(vector, p.k, kk);
+        (*out)[e] =
+            std::isfinite(s) && s != 0 ? op.values[e] / s : op.values[e];
+      }
+    };
+    divide(problem.a, true, &a);
+    divide(problem.b, false, &b);
+    if (!a.empty()) p.a.values = a.data();
+    if (!b.empty()) p.b.values = b.data();
+  }
+};
 
 // Whether rows [row_begin, row_end) of D are a handful of outputs (batched
 // dot products: 1 x K x 1 per batch): a vector tile of hundreds of lanes

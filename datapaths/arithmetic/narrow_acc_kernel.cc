@@ -112,6 +112,7 @@ struct Single {
 
 struct StepSpec {
   Rounder acc, wide;
+  Rounder after;     // block_scale block_sum: the after-block addition's
   bool check_exact;  // per-step TwoSum check needed
 };
 
@@ -245,6 +246,46 @@ RoundFn ChooseRound(Rounding mode) {
 }
 using WideFn = void (*)(double*, double*, double*, const StepSpec&);
 
+// block_scale block_sum, per block: acc <- round(acc + sum * s_row * s_col)
+// with the after-block rounding, sum the block's rounded sum and s_row,
+// s_col its scales (per row of the tile, per column); the products are
+// exact (sum <= 24 bits, scales 8), the addition checked by TwoSum.
+template <typename Tile, Rounding kMode>
+void AddScaledBlock(double* acc, const double* sum, const double* row_scale,
+                    const double* col_scale, double* inexact,
+                    const StepSpec& spec) {
+  for (int64_t r = 0; r < Tile::kR; ++r)
+    for (int64_t j = 0; j < Tile::kC; ++j) {
+      const int64_t e = r * Tile::kC + j;
+      const double x = sum[e] * (row_scale[r] * col_scale[j]);
+      const double t = acc[e] + x;
+      const double bb = t - acc[e];
+      inexact[e] =
+          std::max(inexact[e], std::fabs((acc[e] - (t - bb)) + (x - bb)));
+      acc[e] = RoundToFormat<kMode>(t, spec.after);
+    }
+}
+using ScaledFn = void (*)(double*, const double*, const double*, const double*,
+                          double*, const StepSpec&);
+
+template <typename Tile>
+ScaledFn ChooseScaled(Rounding mode) {
+  switch (mode) {
+    case Rounding::kNearestEven:
+      return &AddScaledBlock<Tile, Rounding::kNearestEven>;
+    case Rounding::kNearestAway:
+      return &AddScaledBlock<Tile, Rounding::kNearestAway>;
+    case Rounding::kTowardZero:
+      return &AddScaledBlock<Tile, Rounding::kTowardZero>;
+    case Rounding::kUp:
+      return &AddScaledBlock<Tile, Rounding::kUp>;
+    case Rounding::kDown:
+      return &AddScaledBlock<Tile, Rounding::kDown>;
+    default:
+      return &AddScaledBlock<Tile, Rounding::kToOdd>;
+  }
+}
+
 template <Rounding kMode>
 StepsFn StepsFor(bool check, bool single) {
   return check ? StepsOfIsa<kMode, true>(single)
@@ -310,6 +351,16 @@ bool OneBlockPerChunk(const AccumulateSpec& s, const GemmProblem& p) {
   return s.order == Order::kSequential && s.block >= chunk;
 }
 
+// block_scale block_sum as this kernel runs it: each sequential block's
+// exact sum rounded once, times its scales, added after the block
+// (numerics_schema.cc has checked that blocks lie within scale blocks).
+bool BlockSumOk(const Numerics& n) {
+  const AccumulateSpec& s = n.accumulate;
+  return ScalesBlockSums(n) && s.order == Order::kSequential &&
+         s.accumulator_entry == AccumulatorEntry::kAfterBlock &&
+         RoundingOk(s.after_block_rounding);
+}
+
 }  // namespace
 
 bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
@@ -318,14 +369,19 @@ bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
                                          RoundingOk(s.promote->rounding));
   // kAfterBlock rounds each product on its own first: not this kernel's
   // one addition per product.
-  return (s.block == 1 || OneBlockPerChunk(s, p)) &&
-         s.accumulator_entry == AccumulatorEntry::kInBlock &&
-         s.alignment == Alignment::kExact && RoundingOk(s.rounding) &&
-         RoundingOk(n.output.rounding) && FloatAccOk(s.format) &&
-         s.subnormal_inputs && promote_ok && n.a.format.is_float() &&
-         n.b.format.is_float() && n.a.format.layout().mantissa_bits <= 23 &&
-         n.b.format.layout().mantissa_bits <= 23 && !p.a.emin_per_element &&
-         !p.b.emin_per_element && OutputScaleSupported(p, n.output);
+  const bool in_block = !ScalesBlockSums(n) &&
+                        (s.block == 1 || OneBlockPerChunk(s, p)) &&
+                        s.accumulator_entry == AccumulatorEntry::kInBlock;
+  return (in_block || BlockSumOk(n)) && s.alignment == Alignment::kExact &&
+         RoundingOk(s.rounding) && RoundingOk(n.output.rounding) &&
+         FloatAccOk(s.format) && s.subnormal_inputs && promote_ok &&
+         n.a.format.is_float() && n.b.format.is_float() &&
+         n.a.format.layout().mantissa_bits <= 23 &&
+         n.b.format.layout().mantissa_bits <= 23 &&
+         // block_sum's unscaled elements keep the format's emin.
+         (ScalesBlockSums(n) ||
+          (!p.a.emin_per_element && !p.b.emin_per_element)) &&
+         OutputScaleSupported(p, n.output);
 }
 
 void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
@@ -336,17 +392,29 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   if (s.promote)
     spec.wide =
         MakeRounder(s.promote->format, s.promote->rounding, s.overflow, true);
+  const bool block_sum = ScalesBlockSums(n);
+  if (block_sum)
+    spec.after = MakeRounder(s.format, s.after_block_rounding, s.overflow,
+                             s.subnormal_outputs);
+  // Block 1 rounds every step; one block per chunk sums exactly and rounds
+  // once at the chunk's end (block 1 with chunks of 1 is both); block_sum
+  // sums each block exactly, rounds it, scales it and adds it.
+  const bool round_steps = s.block == 1 && !block_sum;
+  const int64_t chunk = s.promote ? s.promote->every : p.k;
   // Proven exact when every sum's bits fit 53: the largest of the
-  // accumulator and a product, one carry, down to the lowest bit of either.
-  const int top =
-      std::max(TopBit(s.format), TopBit(n.a.format) + TopBit(n.b.format) + 1) +
-      2;
+  // accumulator and a sum of products (a product's top bit, plus the bits
+  // the count of exactly summed products adds), one carry, down to the
+  // lowest bit of either.
+  const int64_t summed = round_steps ? 1 : block_sum ? s.block : chunk;
+  const int growth =
+      64 -
+      std::countl_zero(static_cast<uint64_t>(std::max<int64_t>(summed, 1)));
+  const int top = std::max(TopBit(s.format),
+                           TopBit(n.a.format) + TopBit(n.b.format) + growth) +
+                  2;
   const int low =
       std::min(LowBit(s.format), LowBit(n.a.format) + LowBit(n.b.format));
   spec.check_exact = top - low > 52;
-  // Block 1 rounds every step; one block per chunk sums exactly and rounds
-  // once at the chunk's end (block 1 with chunks of 1 is both).
-  const bool round_steps = s.block == 1;
   const bool single = FewOutputs(row_begin, row_end, p);
   const int64_t rows_per_tile = single ? Single::kR : kRows,
                 cols_per_tile = single ? Single::kC : kCols;
@@ -360,18 +428,25 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
                           : single
                               ? ChooseWide<Single>(s.promote->rounding.mode)
                               : ChooseWide<Wide>(s.promote->rounding.mode);
-  const int64_t chunk = s.promote ? s.promote->every : p.k;
+  const ScaledFn add_scaled =
+      !block_sum ? nullptr
+      : single   ? ChooseScaled<Single>(s.after_block_rounding.mode)
+                 : ChooseScaled<Wide>(s.after_block_rounding.mode);
   const Format& start_format = s.promote ? s.promote->format : s.format;
   EncodeOptions c_options;  // c enters rounded to nearest even
 
   const int64_t R = rows_per_tile, C = cols_per_tile;
   const int64_t panels = (p.n + C - 1) / C;
   const int64_t blocks = (row_end - row_begin + R - 1) / R;
-  const std::vector<double> b_pack = PackColumnPanels<double>(p, C);
+  // block_sum multiplies the unscaled elements' products (OperandFactor).
+  const UnscaledOperands unscaled(p, block_sum);
+  const std::vector<double> b_pack = PackColumnPanels<double>(unscaled.p, C);
   const std::vector<double> a_pack =
-      PackRowBlocks<double>(p, row_begin, row_end, R);
+      PackRowBlocks<double>(unscaled.p, row_begin, row_end, R);
   std::vector<double> acc(R * C), wide(R * C);
-  std::vector<double> inexact(R * C);  // largest step error
+  std::vector<double> inexact(R * C);               // largest step error
+  std::vector<double> part(block_sum ? R * C : 0);  // a block's sum
+  std::vector<double> row_scale(R, 1.0), col_scale(C, 1.0);
   for (int64_t panel = 0; panel < panels; ++panel) {
     const int64_t j0 = panel * C, cols = std::min(C, p.n - j0);
     for (int64_t block = 0; block < blocks; ++block) {
@@ -390,10 +465,27 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
             v = 0.0;
           start[r * C + j] = v;
         }
+      const double* a_block = a_pack.data() + block * p.k * R;
+      const double* b_panel = b_pack.data() + panel * p.k * C;
       for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
-        steps(a_pack.data() + block * p.k * R, b_pack.data() + panel * p.k * C,
-              k0, std::min(p.k, k0 + chunk), acc.data(), inexact.data(), spec);
-        if (round_chunk) round_chunk(acc.data(), spec);
+        const int64_t k_end = std::min(p.k, k0 + chunk);
+        for (int64_t kb = k0; block_sum && kb < k_end; kb += s.block) {
+          // From -0: a block of -0 products sums to -0, as AddTerms does.
+          std::fill(part.begin(), part.end(), -0.0);
+          steps(a_block, b_panel, kb, std::min(k_end, kb + s.block),
+                part.data(), inexact.data(), spec);
+          round_chunk(part.data(), spec);
+          for (int64_t r = 0; r < rows; ++r)
+            row_scale[r] = p.a.ScaleOf(i0 + r, p.k, kb);
+          for (int64_t j = 0; j < cols; ++j)
+            col_scale[j] = p.b.ScaleOf(j0 + j, p.k, kb);
+          add_scaled(acc.data(), part.data(), row_scale.data(),
+                     col_scale.data(), inexact.data(), spec);
+        }
+        if (!block_sum) {
+          steps(a_block, b_panel, k0, k_end, acc.data(), inexact.data(), spec);
+          if (round_chunk) round_chunk(acc.data(), spec);
+        }
         if (s.promote) add_wide(wide.data(), acc.data(), inexact.data(), spec);
       }
       const double* total = s.promote ? wide.data() : acc.data();

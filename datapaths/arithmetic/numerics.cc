@@ -14,4 +14,8 @@ std::string_view AccumulatorEntryName(AccumulatorEntry e) {
   return e == AccumulatorEntry::kInBlock ? "in_block" : "after_block";
 }
 
+std::string_view BlockScaleAtName(BlockScaleAt b) {
+  return b == BlockScaleAt::kProduct ? "product" : "block_sum";
+}
+
 }  // namespace gemmsim

@@ -44,6 +44,20 @@ enum class AccumulatorEntry {
   kAfterBlock,
 };
 
+// Where the block scales of mx and nvfp4 inputs (SPEC.md "Block scaling")
+// enter the accumulation.
+enum class BlockScaleAt {
+  // Each product is of scaled elements, (a_k s_a)(b_k s_b): the scales are
+  // part of the values (the first model, and software emulations).
+  kProduct,
+  // Block-scaled MMA hardware (Blackwell tcgen05.mma kinds mxf8f6f4 and
+  // mxf4nvf4): each block's products are of the unscaled elements, the
+  // block's rounded sum is multiplied by its scales s_a s_b (exactly) and
+  // then added to the accumulator (accumulator_entry after_block, whose
+  // rounding applies). Needs blocks that lie within one scale block.
+  kBlockSum,
+};
+
 struct PromoteSpec {
   int every = 0;  // products per chunk
   Format format = FormatByName("fp32");
@@ -78,6 +92,7 @@ struct AccumulateSpec {
   // kAfterBlock: the rounding of accumulator + block sum (to `format`, with
   // `overflow`); the block sum itself is rounded with `rounding`.
   RoundingSpec after_block_rounding;
+  BlockScaleAt block_scale = BlockScaleAt::kProduct;
   std::optional<PromoteSpec> promote;
   // truncate: the alignment exponent never goes below this (the published
   // tensor-core models' minimum alignment exponent).
@@ -103,5 +118,6 @@ struct Numerics {
 std::string_view AlignmentName(Alignment);
 std::string_view OrderName(Order);
 std::string_view AccumulatorEntryName(AccumulatorEntry);
+std::string_view BlockScaleAtName(BlockScaleAt);
 
 }  // namespace gemmsim

@@ -109,7 +109,8 @@ bool PairwiseKernelApplies(const Numerics& n, const GemmProblem& p) {
   const bool promote_ok = !s.promote || (s.promote->format == Fp32() &&
                                          IsNearestEven(s.promote->rounding));
   // Saturating overflow would clamp a node: not a float32 addition.
-  return s.format == Fp32() && s.order == Order::kPairwise && s.block >= 2 &&
+  return !ScalesBlockSums(n) && s.format == Fp32() &&
+         s.order == Order::kPairwise && s.block >= 2 &&
          s.accumulator_entry == AccumulatorEntry::kInBlock &&
          s.alignment == Alignment::kExact && IsNearestEven(s.rounding) &&
          s.overflow != Overflow::kSaturate && s.subnormal_inputs &&

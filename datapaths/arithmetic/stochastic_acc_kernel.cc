@@ -260,7 +260,7 @@ void (*ChooseTile())(const TileArgs&) {
 
 bool StochasticAccKernelApplies(const Numerics& n, const GemmProblem& p) {
   const AccumulateSpec& s = n.accumulate;
-  return s.format == Fp32() && s.block == 1 &&
+  return !ScalesBlockSums(n) && s.format == Fp32() && s.block == 1 &&
          s.rounding.mode == Rounding::kStochastic &&
          s.alignment == Alignment::kExact && !s.promote &&
          s.accumulator_entry == AccumulatorEntry::kInBlock &&

@@ -106,6 +106,31 @@ const BadFile kBadFiles[] = {
      "expected at most 32"},
     {"misspelt after-block key", "accumulate:\n  after_block_roundin: rne\n", 2,
      "accumulate.after_block_roundin", "did you mean 'after_block_rounding'"},
+    // accumulate.block_scale block_sum (issue 12): block scales applied to
+    // block sums need block-scaled inputs, an after-block entry, and blocks
+    // inside one scale block.
+    {"block_sum without block scales",
+     "accumulate:\n  block: 32\n  accumulator_entry: after_block\n"
+     "  block_scale: block_sum\n",
+     4, "accumulate.block_scale", "neither input has any"},
+    {"block_sum in the block",
+     "inputs:\n  a: {format: e4m3fn, scaling: mx}\n"
+     "accumulate:\n  block: 32\n  block_scale: block_sum\n",
+     5, "accumulate.block_scale", "accumulator_entry: after_block"},
+    {"block_sum across scale blocks",
+     "inputs:\n  a: {format: e2m1fn, scaling: nvfp4}\n"
+     "  b: {format: e2m1fn, scaling: nvfp4}\n"
+     "accumulate:\n  block: 32\n  accumulator_entry: after_block\n"
+     "  block_scale: block_sum\n",
+     7, "accumulate.block_scale", "expected a divisor of 16"},
+    {"block_sum with two block sizes",
+     "inputs:\n  a: {format: e4m3fn, scaling: mx}\n"
+     "  b: {format: e2m1fn, scaling: nvfp4}\n"
+     "accumulate:\n  block: 16\n  accumulator_entry: after_block\n"
+     "  block_scale: block_sum\n",
+     7, "accumulate.block_scale", "the same scaling on both inputs"},
+    {"unknown block_scale", "accumulate:\n  block_scale: sum\n", 2,
+     "accumulate.block_scale", "expected product or block_sum"},
 };
 
 TEST_CASE("each bad numerics file names its file, line and key path") {
@@ -127,7 +152,7 @@ TEST_CASE("each bad numerics file names its file, line and key path") {
     CHECK(t.message.find(bad.also) != std::string::npos);
     ++checked;
   }
-  CHECK(checked == 28);
+  CHECK(checked == 33);
 }
 
 TEST_CASE("a file that cannot be read is an input-file error") {

@@ -99,6 +99,13 @@ std::map<std::string, Decision> Decisions() {
       {{acc + "block=8", acc + "accumulator_entry=after_block",
         acc + "after_block_rounding=stochastic",
         acc + "after_block_stochastic_bits=4"}}};
+  // Block sums scaled by the inputs' block scales (no kernel executes it
+  // yet: each must refuse; the oracle runs).
+  for (const char* block : {"32", "8"}) {
+    d[acc + "block_scale"].trials.push_back(
+        {"inputs.a.scaling=mx", "inputs.b.scaling=mx", acc + "block=" + block,
+         acc + "accumulator_entry=after_block", acc + "block_scale=block_sum"});
+  }
   d[acc + "promote.every"] = {{{acc + "promote={every: 8, format: fp32}"},
                                {acc + "promote={every: 3, format: fp32}"}}};
   d[acc + "promote.format"] = {{{acc + "promote={every: 8, format: e8m10}"},

@@ -101,7 +101,12 @@ TEST_CASE("sampled elements equal the full run's, bit for bit") {
       {},
       {"accumulate.rounding=stochastic", "seed=5"},
       {"inputs.a={format: e4m3fn, scaling: mx}",
-       "inputs.b={format: e4m3fn, scaling: mx}"}};
+       "inputs.b={format: e4m3fn, scaling: mx}"},
+      // Block scales applied to block sums: each sample's scales found.
+      {"inputs.a={format: e4m3fn, scaling: mx}",
+       "inputs.b={format: e4m3fn, scaling: mx}", "accumulate.block=32",
+       "accumulate.accumulator_entry=after_block",
+       "accumulate.block_scale=block_sum"}};
   for (const char* name : {"fp8-acc-fp16", "h100-e4m3-fp32"}) {
     for (const std::vector<std::string>& sets : variants) {
       CAPTURE(name);
@@ -123,7 +128,7 @@ TEST_CASE("sampled elements equal the full run's, bit for bit") {
       }
     }
   }
-  CHECK(checked == 2 * 3 * 2 * 400);
+  CHECK(checked == 2 * 4 * 2 * 400);
 }
 
 TEST_CASE("95% intervals cover the full-run values") {

@@ -128,6 +128,11 @@ TEST_CASE("sampling a shape-only GEMM by lines equals the full path") {
       {{"inputs.a={format: e4m3fn, scaling: mx}",
         "inputs.b={format: e4m3fn, scaling: mx}"},
        true},
+      {{"inputs.a={format: e4m3fn, scaling: mx}",
+        "inputs.b={format: e4m3fn, scaling: mx}", "accumulate.block=32",
+        "accumulate.accumulator_entry=after_block",
+        "accumulate.block_scale=block_sum"},
+       true},
       {{"inputs.a={format: int8, scaling: mx}",
         "inputs.b={format: int8, scaling: mx}"},
        true},
@@ -158,8 +163,8 @@ TEST_CASE("sampling a shape-only GEMM by lines equals the full path") {
       }
     }
   }
-  CHECK(by_line == 3 * 4);
-  CHECK(checked == 3 * 7 * 2 * (50 + 1800));
+  CHECK(by_line == 3 * 5);
+  CHECK(checked == 3 * 8 * 2 * (50 + 1800));
 }
 
 }  // namespace
