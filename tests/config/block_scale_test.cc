@@ -146,7 +146,7 @@ Run Check(const char* scaling, const char* format,
 
 TEST_CASE("block_sum: the block's unscaled sum, times its scales, added") {
   // Exact alignment: both semantics give the same bits.
-  const Run mx = Check("mx", "e4m3fn", {}, "narrow-acc");
+  const Run mx = Check("mx", "e4m3fn", {}, "fp32-native");
   CHECK(mx.mismatches == 0);
   CHECK(mx.compared + mx.skipped == 30);
   CHECK(mx.compared >= 25);
@@ -163,31 +163,42 @@ TEST_CASE("block_sum: the block's unscaled sum, times its scales, added") {
   CHECK(nv.differ_from_product > 0);
 }
 
-// The narrow-acc kernel's block_sum mode against the oracle, bit for bit:
+// The block_sum modes of narrow-acc and fp32-native against the oracle, bit
+// for bit:
 // MXFP8 (e4m3fn, e5m2: its sums need the TwoSum check), MXFP6, MXFP4 and
 // NVFP4 operands with wide magnitude swings, roundings of the block sum and
 // of the after-block addition, promotion, odd shapes and few outputs,
 // on every instruction-set variant.
-TEST_CASE("narrow-acc's block_sum mode equals the oracle") {
+TEST_CASE("the kernels' block_sum modes equal the oracle") {
   struct Case {
     const char* scaling;
     const char* format;
     int block;
     std::vector<std::string> more;
+    const char* kernel;
   };
+  const char* narrow = "narrow-acc";
+  const char* native = "fp32-native";  // block sums exact in float/double
   const Case cases[] = {
-      {"mx", "e4m3fn", 32, {}},
-      {"mx", "e5m2", 32, {"accumulate.rounding=rtz"}},
-      {"mx", "e3m2fn", 8, {"accumulate.after_block_rounding=rdown"}},
+      {"mx", "e4m3fn", 32, {"accumulate.rounding=rtz"}, narrow},
+      {"mx", "e5m2", 32, {"accumulate.rounding=rtz"}, narrow},
+      {"mx", "e3m2fn", 8, {"accumulate.after_block_rounding=rdown"}, narrow},
       {"mx",
        "e2m1fn",
        32,
-       {"accumulate.format=bf16", "accumulate.promote={every: 64}"}},
-      {"nvfp4", "e2m1fn", 16, {"accumulate.format=fp16"}},
+       {"accumulate.format=bf16", "accumulate.promote={every: 64}"},
+       narrow},
+      {"nvfp4", "e2m1fn", 16, {"accumulate.format=fp16"}, narrow},
       {"nvfp4",
        "e2m1fn",
        4,
-       {"accumulate.rounding=rup", "accumulate.after_block_rounding=rtz"}},
+       {"accumulate.rounding=rup", "accumulate.after_block_rounding=rtz"},
+       narrow},
+      {"mx", "e2m1fn", 32, {}, native},
+      {"mx", "e4m3fn", 32, {}, native},  // exact block sums in double
+      {"nvfp4", "e2m1fn", 16, {"accumulate.rounding=rtz"}, native},
+      {"mx", "e3m2fn", 32, {}, native},
+      {"mx", "e2m3fn", 8, {"accumulate.promote={every: 64}"}, native},
   };
   const int64_t shapes[][3] = {{5, 70, 96}, {1, 1, 64}, {3, 2, 40}};
   int64_t elements = 0, mismatches = 0, variants = 0;
@@ -221,7 +232,7 @@ TEST_CASE("narrow-acc's block_sum mode equals the oracle") {
         const GemmProblem p = app::ProblemOf(g, 0, 0, m);
         const GemmKernel* kernel = ChooseGemmKernel(n, p);
         REQUIRE(kernel != nullptr);
-        CHECK(std::string(kernel->name) == "narrow-acc");
+        CHECK(std::string(kernel->name) == c.kernel);
         std::vector<double> got(m * nn), want(m * nn);
         RunGemmKernel(kernel, p, n, got.data(), 2);
         RunGemmKernel(nullptr, p, n, want.data(), 1);
@@ -235,7 +246,7 @@ TEST_CASE("narrow-acc's block_sum mode equals the oracle") {
       }
   }
   CHECK(mismatches == 0);
-  CHECK(elements == variants * 6 * (5 * 70 + 1 + 6));
+  CHECK(elements == variants * 11 * (5 * 70 + 1 + 6));
 }
 
 }  // namespace
