@@ -7,6 +7,7 @@
 
 #include "app/tensor_values.h"
 #include "datapaths/arithmetic/gemm.h"
+#include "datapaths/arithmetic/gemm_plan.h"
 #include "datapaths/error.h"
 #include "datapaths/parallel_ranges.h"
 #include "datapaths/reference/exact_dot.h"
@@ -125,10 +126,25 @@ std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
   if (d.empty()) return d;
   // The generic kernel costs ~100x a fast one per product: smaller chunks.
   const bool fast = !UsesSlowPath(g, numerics);
+  // One plan per batch, made for its whole problem and reused by its row
+  // chunks (which the row path calls in order, on this thread; the
+  // side-by-side path calls each batch whole).
+  GemmPlan batch_plan;
+  int64_t planned = -1;
   InRowChunks(s, threads, fast ? int64_t{1} << 30 : int64_t{1} << 22, progress,
               [&](int64_t batch, int64_t begin, int64_t end, int workers) {
                 const GemmProblem p = ProblemOf(g, batch, begin, end);
-                Gemm(p, numerics, d.data() + p.first_element, workers);
+                if (begin == 0 && end == s.m) {
+                  RunGemmPlan(PlanGemm(numerics, p), p, numerics,
+                              d.data() + p.first_element, workers);
+                  return;
+                }
+                if (planned != batch) {
+                  batch_plan = PlanGemm(numerics, ProblemOf(g, batch, 0, s.m));
+                  planned = batch;
+                }
+                RunGemmPlan(batch_plan, p, numerics, d.data() + p.first_element,
+                            workers);
               });
   return d;
 }

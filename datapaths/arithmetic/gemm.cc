@@ -49,49 +49,78 @@ void GenericGemm(const GemmProblem& p, const Numerics& numerics, double* d,
 }  // namespace
 
 std::span<const GemmKernel> FastGemmKernels() {
+  // What each executes beyond plain fp32 rne accumulation of block 1; its
+  // Applies then checks the formats, parameters and values.
   static constexpr GemmKernel kKernels[] = {
-      {"fp32-native", Fp32NativeKernelApplies, Fp32NativeKernel},
-      {"pairwise", PairwiseKernelApplies, PairwiseKernel},
-      {"stochastic-fp32", StochasticAccKernelApplies, StochasticAccKernel},
-      {"block-fma", BlockFmaKernelApplies, BlockFmaKernel},
-      {"narrow-acc", NarrowAccKernelApplies, NarrowAccKernel},
-      {"int-acc", IntAccKernelApplies, IntAccKernel},
+      {"fp32-native",
+       kBlocks | kAfterBlock | kBlockSum | kPromote | kDirectedRounding |
+           kTensorScale | kElementEmins,
+       Fp32NativeKernelApplies, Fp32NativeKernel},
+      {"pairwise",
+       kBlocks | kPairwise | kPromote | kTensorScale | kElementEmins,
+       PairwiseKernelApplies, PairwiseKernel},
+      {"stochastic-fp32",
+       kStochasticAccumulate | kSaturate | kTensorScale | kElementEmins,
+       StochasticAccKernelApplies, StochasticAccKernel},
+      {"block-fma",
+       kAccNarrowFloat | kBlocks | kTruncate | kSticky | kAfterBlock |
+           kDirectedRounding | kSaturate | kTensorScale,
+       BlockFmaKernelApplies, BlockFmaKernel},
+      {"narrow-acc",
+       kAccNarrowFloat | kBlocks | kAfterBlock | kBlockSum | kPromote |
+           kDirectedRounding | kSaturate | kFlushOutputs | kTensorScale |
+           kElementEmins,
+       NarrowAccKernelApplies, NarrowAccKernel},
+      {"int-acc",
+       kAccInt | kPromote | kDirectedRounding | kSaturate | kFlushOutputs |
+           kTensorScale | kIntInputs,
+       IntAccKernelApplies, IntAccKernel},
   };
   return kKernels;
+}
+
+bool KernelClaims(const GemmKernel& kernel, const Numerics& numerics,
+                  const GemmProblem& problem) {
+  return (FeaturesOf(numerics, problem) & ~kernel.supports) == 0 &&
+         kernel.applies(numerics, problem);
 }
 
 const GemmKernel* ChooseGemmKernel(const Numerics& numerics,
                                    const GemmProblem& problem) {
   for (const GemmKernel& k : FastGemmKernels()) {
-    if (k.applies(numerics, problem)) return &k;
+    if (KernelClaims(k, numerics, problem)) return &k;
   }
   return nullptr;
 }
 
-void RunGemmKernel(const GemmKernel* kernel, const GemmProblem& p,
-                   const Numerics& numerics, double* d, int threads) {
+void RunKernelUnchecked(const GemmKernel* kernel, const GemmProblem& p,
+                        const Numerics& numerics, double* d, int threads) {
   if (p.m < 0 || p.n < 0 || p.k < 0)
     throw Error(ExitCode::kInternal, "Gemm: negative size");
   if (p.m == 0 || p.n == 0) return;
   if (!kernel) return GenericGemm(p, numerics, d, threads);
-  if (!kernel->applies(numerics, p))
-    throw Error(ExitCode::kInternal, std::string("RunGemmKernel: ") +
-                                         kernel->name +
-                                         " does not apply to these numerics");
   ParallelRanges(p.m, threads, [&](int64_t begin, int64_t end) {
     kernel->run(p, numerics, begin, end, d);
   });
 }
 
+void RunGemmKernel(const GemmKernel* kernel, const GemmProblem& p,
+                   const Numerics& numerics, double* d, int threads) {
+  if (kernel && p.m > 0 && p.n > 0 && !KernelClaims(*kernel, numerics, p))
+    throw Error(ExitCode::kInternal, std::string("RunGemmKernel: ") +
+                                         kernel->name +
+                                         " does not apply to these numerics");
+  RunKernelUnchecked(kernel, p, numerics, d, threads);
+}
+
 std::string GemmKernelName(const Numerics& numerics,
                            const GemmProblem& problem) {
-  const GemmKernel* k = ChooseGemmKernel(numerics, problem);
-  return k ? k->name : "generic";
+  return PlanGemm(numerics, problem).kernel_name();
 }
 
 void Gemm(const GemmProblem& p, const Numerics& numerics, double* d,
           int threads) {
-  RunGemmKernel(ChooseGemmKernel(numerics, p), p, numerics, d, threads);
+  RunGemmPlan(PlanGemm(numerics, p), p, numerics, d, threads);
 }
 
 }  // namespace gemmsim

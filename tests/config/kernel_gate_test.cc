@@ -18,6 +18,7 @@
 
 #include "app/config/numerics_file.h"
 #include "app/config/numerics_schema.h"
+#include "datapaths/arithmetic/gemm_plan.h"
 #include "datapaths/arithmetic/kernel_registry.h"
 #include "datapaths/error.h"
 #include "datapaths/formats/codec.h"
@@ -148,6 +149,54 @@ TEST_CASE("every numerics key has a kernel decision") {
   CHECK(keys.size() >= 35);
 }
 
+// The plan's features are the gate (gemm_plan.h): a key either sets a
+// feature for some value (so that kernels not listing it refuse that
+// value), or is a parameter of one that kernels' Applies read, or does not
+// reach the arithmetic. A new key must be one of these, said here.
+TEST_CASE("every numerics key sets a plan feature or is named a parameter") {
+  const std::set<std::string> parameters = {
+      // Quantization (before the arithmetic), and the formats every
+      // kernel's Applies reads.
+      "inputs.a.format", "inputs.a.rounding", "inputs.a.stochastic_bits",
+      "inputs.a.overflow", "inputs.a.scaling", "inputs.a.power_of_two",
+      "inputs.b.format", "inputs.b.rounding", "inputs.b.stochastic_bits",
+      "inputs.b.overflow", "inputs.b.scaling", "inputs.b.power_of_two",
+      "output.format", "output.overflow", "output.rounding",
+      // kTruncate's parameters, kPromote's, the random bits' width and key.
+      "accumulate.extra_bits", "accumulate.adder_fraction_bits",
+      "accumulate.min_alignment_exponent", "accumulate.promote.every",
+      "accumulate.promote.format", "accumulate.stochastic_bits",
+      "accumulate.after_block_stochastic_bits",
+      "accumulate.promote.stochastic_bits", "output.stochastic_bits", "seed",
+      "name"};
+  const std::map<std::string, Decision> decisions = Decisions();
+  GemmProblem p;  // no tensor or block scales: the keys' own features
+  int features_keys = 0;
+  for (const std::string& key : app::NumericsKeyPaths()) {
+    bool changes = false;
+    const auto found = decisions.find(key);
+    for (const Sets& sets :
+         found == decisions.end() ? std::vector<Sets>{} : found->second.trials)
+      for (const char* base : {"fp8-acc-fp32", "h100-e4m3-fp32"}) {
+        Numerics n;
+        try {
+          n = app::LoadNumerics(base, sets);
+        } catch (const Error& e) {
+          if (e.code() != ExitCode::kUsage) throw;
+          continue;
+        }
+        changes |= FeaturesOf(n, p) != FeaturesOf(app::LoadNumerics(base), p);
+      }
+    INFO("numerics key ", key,
+         " sets no plan feature and is not named a parameter: give it a "
+         "feature in gemm_plan.cc (and list it in the kernels that execute "
+         "it), or add it to the parameters here");
+    CHECK((changes || parameters.count(key) == 1));
+    features_keys += changes && !parameters.count(key);
+  }
+  CHECK(features_keys == 13);
+}
+
 // Values of `format` from random codes (finite, zeros of both signs), a few
 // Inf and NaN.
 std::vector<double> Operand(const Format& f, size_t count,
@@ -213,7 +262,7 @@ TEST_CASE("no fast kernel claims a key value it does not compute") {
         std::vector<double> want(m * nn);
         RunGemmKernel(nullptr, p, n, want.data(), 1);
         for (const GemmKernel& kernel : FastGemmKernels()) {
-          if (!kernel.applies(n, p)) continue;
+          if (!KernelClaims(kernel, n, p)) continue;
           ++claimed;
           ++claims_per_kernel[kernel.name];
           std::vector<double> got(m * nn);
