@@ -187,17 +187,20 @@ void RunTiles(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   // (block_sum: the unscaled elements).
   const bool block_sum = ScalesBlockSums(n);
   const UnscaledOperands unscaled(p, block_sum);
-  const std::vector<T> b_pack = PackColumnPanels<T>(unscaled.p, cols_t);
-  const std::vector<T> a_pack =
-      PackRowBlocks<T>(unscaled.p, row_begin, row_end, rows_t);
-  std::vector<float> acc(static_cast<size_t>(rows_t * cols_t));
-  std::vector<float> wide(static_cast<size_t>(rows_t * cols_t));
-  std::vector<T> part(block_sum ? acc.size() : 0);  // a block's sum
+  thread_local std::vector<T> b_pack, a_pack;  // reused per thread
+  PackColumnPanels<T>(unscaled.p, cols_t, &b_pack);
+  PackRowBlocks<T>(unscaled.p, row_begin, row_end, rows_t, &a_pack);
+  thread_local std::vector<float> acc, wide;
+  acc.assign(static_cast<size_t>(rows_t * cols_t), 0.0f);
+  wide.assign(acc.size(), 0.0f);
+  thread_local std::vector<T> part;  // a block's sum
+  part.resize(block_sum ? acc.size() : 0);
   // block_sum: the largest error of an addition's double sum (0: exact);
   // a max, not a flag, so that the loop stays in vector lanes.
-  std::vector<double> inexact(acc.size());
-  std::vector<double> row_scale(static_cast<size_t>(rows_t)),
-      col_scale(static_cast<size_t>(cols_t));
+  thread_local std::vector<double> inexact, row_scale, col_scale;
+  inexact.resize(acc.size());
+  row_scale.resize(static_cast<size_t>(rows_t));
+  col_scale.resize(static_cast<size_t>(cols_t));
   for (int64_t panel = 0; panel < panels; ++panel) {
     const int64_t j0 = panel * cols_t, cols = std::min(cols_t, p.n - j0);
     const T* b = b_pack.data() + panel * p.k * cols_t;

@@ -87,10 +87,7 @@ bool KernelClaims(const GemmKernel& kernel, const Numerics& numerics,
 
 const GemmKernel* ChooseGemmKernel(const Numerics& numerics,
                                    const GemmProblem& problem) {
-  for (const GemmKernel& k : FastGemmKernels()) {
-    if (KernelClaims(k, numerics, problem)) return &k;
-  }
-  return nullptr;
+  return PlanGemm(numerics, problem).kernel;
 }
 
 void RunKernelUnchecked(const GemmKernel* kernel, const GemmProblem& p,

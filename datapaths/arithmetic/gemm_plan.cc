@@ -90,7 +90,12 @@ const char* GemmPlan::kernel_name() const {
 GemmPlan PlanGemm(const Numerics& numerics, const GemmProblem& problem) {
   GemmPlan plan;
   plan.features = FeaturesOf(numerics, problem);
-  plan.kernel = ChooseGemmKernel(numerics, problem);
+  for (const GemmKernel& k : FastGemmKernels()) {
+    if ((plan.features & ~k.supports) == 0 && k.applies(numerics, problem)) {
+      plan.kernel = &k;
+      break;
+    }
+  }
   return plan;
 }
 

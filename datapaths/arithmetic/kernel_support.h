@@ -193,30 +193,30 @@ inline bool ProductsAreFp32Values(const Numerics& n, const GemmProblem& p) {
 // B (k x n, row-major) in panels of `cols` columns, k-major inside a panel,
 // zero-padded: panel j / cols holds element (kk, j) at (kk * cols + j % cols).
 template <typename T>
-std::vector<T> PackColumnPanels(const GemmProblem& p, int64_t cols) {
+void PackColumnPanels(const GemmProblem& p, int64_t cols,
+                      std::vector<T>* pack) {
   const int64_t panels = (p.n + cols - 1) / cols;
-  std::vector<T> pack(static_cast<size_t>(panels * p.k * cols), T{0});
+  pack->assign(static_cast<size_t>(panels * p.k * cols), T{0});
   for (int64_t kk = 0; kk < p.k; ++kk)
     for (int64_t j = 0; j < p.n; ++j)
-      pack[((j / cols) * p.k + kk) * cols + j % cols] =
+      (*pack)[((j / cols) * p.k + kk) * cols + j % cols] =
           static_cast<T>(p.b.values[kk * p.n + j]);
-  return pack;
 }
 
 // Rows [row_begin, row_end) of A in blocks of `rows` rows, k-major inside a
-// block, zero-padded.
+// block, zero-padded. Both packers fill a caller's buffer: kernels keep
+// theirs per thread, as batched dot products call them once per batch.
 template <typename T>
-std::vector<T> PackRowBlocks(const GemmProblem& p, int64_t row_begin,
-                             int64_t row_end, int64_t rows) {
+void PackRowBlocks(const GemmProblem& p, int64_t row_begin, int64_t row_end,
+                   int64_t rows, std::vector<T>* pack) {
   const int64_t blocks = (row_end - row_begin + rows - 1) / rows;
-  std::vector<T> pack(static_cast<size_t>(blocks * p.k * rows), T{0});
+  pack->assign(static_cast<size_t>(blocks * p.k * rows), T{0});
   for (int64_t i = row_begin; i < row_end; ++i)
     for (int64_t kk = 0; kk < p.k; ++kk) {
       const int64_t local = i - row_begin;
-      pack[((local / rows) * p.k + kk) * rows + local % rows] =
+      (*pack)[((local / rows) * p.k + kk) * rows + local % rows] =
           static_cast<T>(p.a.values[i * p.k + kk]);
     }
-  return pack;
 }
 
 }  // namespace gemmsim::kernel_support

@@ -440,9 +440,9 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   const int64_t blocks = (row_end - row_begin + R - 1) / R;
   // block_sum multiplies the unscaled elements' products (OperandFactor).
   const UnscaledOperands unscaled(p, block_sum);
-  const std::vector<double> b_pack = PackColumnPanels<double>(unscaled.p, C);
-  const std::vector<double> a_pack =
-      PackRowBlocks<double>(unscaled.p, row_begin, row_end, R);
+  thread_local std::vector<double> b_pack, a_pack;  // reused per thread
+  PackColumnPanels<double>(unscaled.p, C, &b_pack);
+  PackRowBlocks<double>(unscaled.p, row_begin, row_end, R, &a_pack);
   std::vector<double> acc(R * C), wide(R * C);
   std::vector<double> inexact(R * C);               // largest step error
   std::vector<double> part(block_sum ? R * C : 0);  // a block's sum

@@ -128,9 +128,9 @@ void PairwiseKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   const int64_t chunk = promote ? s.promote->every : std::max<int64_t>(p.k, 1);
   const int64_t panels = (p.n + cols_t - 1) / cols_t;
   const int64_t row_blocks = (row_end - row_begin + kRows - 1) / kRows;
-  const std::vector<float> b_pack = PackColumnPanels<float>(p, cols_t);
-  const std::vector<float> a_pack =
-      PackRowBlocks<float>(p, row_begin, row_end, kRows);
+  std::vector<float> b_pack, a_pack;
+  PackColumnPanels<float>(p, cols_t, &b_pack);
+  PackRowBlocks<float>(p, row_begin, row_end, kRows, &a_pack);
   std::vector<float> tree(static_cast<size_t>(s.block * tile));
   std::vector<float> acc(static_cast<size_t>(tile)), wide(acc.size());
   for (int64_t panel = 0; panel < panels; ++panel) {

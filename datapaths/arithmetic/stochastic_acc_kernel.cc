@@ -273,7 +273,8 @@ void StochasticAccKernel(const GemmProblem& p, const Numerics& n,
                          int64_t row_begin, int64_t row_end, double* d) {
   const auto tile_fn = ChooseTile();
   const int64_t panels = (p.n + kCols - 1) / kCols;
-  const std::vector<double> b_pack = PackColumnPanels<double>(p, kCols);
+  std::vector<double> b_pack;
+  PackColumnPanels<double>(p, kCols, &b_pack);
   double acc[kCols], error[kCols];
   for (int64_t i = row_begin; i < row_end; ++i) {
     for (int64_t panel = 0; panel < panels; ++panel) {
