@@ -15,6 +15,7 @@
 #include "datapaths/arithmetic/isa.h"
 #include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
+#include "datapaths/arithmetic/lane_rounding.h"
 #include "datapaths/formats/codec.h"
 
 namespace gemmsim {
@@ -46,18 +47,10 @@ IntRange RangeOf(const Format& f) {
           std::ldexp(1.0, bits)};
 }
 
-// floor(x) for |x| < 2^51 without a library call (so that loops
-// vectorize on every instruction set): round to nearest even by adding and
-// removing 1.5 * 2^52, then one down where that went up.
-inline double Floor(double x) {
-  const double r = (x + 0x1.8p52) - 0x1.8p52;
-  return r > x ? r - 1.0 : r;
-}
-
 // s wrapped into [lo, hi] (two's complement): s - 2^W floor((s - lo) / 2^W),
 // every operation exact.
 inline double Wrap(double s, const IntRange& r) {
-  return s - r.modulus * Floor((s - r.lo) / r.modulus);
+  return s - r.modulus * FloorInteger((s - r.lo) / r.modulus);
 }
 
 // acc <- overflow(acc + a[k] b[k, j]) for k in [k0, k1), over a row of D,

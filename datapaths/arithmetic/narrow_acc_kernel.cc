@@ -11,92 +11,18 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "datapaths/arithmetic/gemm_kernels.h"
 #include "datapaths/arithmetic/isa.h"
 #include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
+#include "datapaths/arithmetic/lane_rounding.h"
 
 namespace gemmsim {
 namespace {
 using namespace kernel_support;
-
-// Rounding of doubles to a float format: y = s / 2^q with q the quantum
-// exponent at |s| is exact (a power-of-two scaling); y is rounded to an
-// integer by the mode; r = y' * 2^q. Everything is a select or an
-// arithmetic operation, so the loops below vectorize.
-struct Rounder {
-  int mantissa;
-  int emin;  // smallest normal exponent of the format
-  double max_finite;
-  double overflow_pos, overflow_neg;  // per the overflow policy and mode
-  double min_normal;
-  bool flush;  // no subnormal results
-  bool down;   // rdown: exact zero sums are -0
-};
-
-inline double RoundEvenInteger(double y) {  // |y| < 2^52
-  constexpr double kMagic = 0x1.8p52;       // adding it leaves no fraction bits
-  return (y + kMagic) - kMagic;             // in the default (rne) environment
-}
-
-// Only plain selects below (no short-circuit operators, no branches), so
-// that the compiler if-converts and vectorizes the loops.
-template <Rounding kMode>
-inline double RoundToInteger(double y) {
-  const double r = RoundEvenInteger(y);
-  const double floor_y = r - (r > y ? 1.0 : 0.0);
-  const double ceil_y = r + (r < y ? 1.0 : 0.0);
-  const double trunc_y = y >= 0 ? floor_y : ceil_y;
-  const double away = trunc_y + std::copysign(1.0, y);
-  if constexpr (kMode == Rounding::kNearestEven) return r;
-  if constexpr (kMode == Rounding::kTowardZero) return trunc_y;
-  if constexpr (kMode == Rounding::kUp) return ceil_y;
-  if constexpr (kMode == Rounding::kDown) return floor_y;
-  if constexpr (kMode == Rounding::kNearestAway)
-    return std::fabs(y - trunc_y) >= 0.5 ? away : trunc_y;
-  // kToOdd: an inexact truncation with an even last bit moves away.
-  const double half = trunc_y * 0.5;
-  const bool even = RoundEvenInteger(half) == half;
-  return ((trunc_y != y) & even) ? away : trunc_y;
-}
-
-template <Rounding kMode>
-inline double RoundToFormat(double s, const Rounder& q) {
-  const uint64_t bits = std::bit_cast<uint64_t>(s);
-  const int64_t e = static_cast<int64_t>((bits >> 52) & 0x7ff) - 1023;
-  const int64_t quantum = (e > q.emin ? e : q.emin) - q.mantissa;
-  const double down_scale =
-      std::bit_cast<double>(static_cast<uint64_t>(1023 - quantum) << 52);
-  const double up_scale =
-      std::bit_cast<double>(static_cast<uint64_t>(1023 + quantum) << 52);
-  double r = RoundToInteger<kMode>(s * down_scale) * up_scale;
-  r = r > q.max_finite ? q.overflow_pos : r;
-  r = r < -q.max_finite ? q.overflow_neg : r;
-  r = (q.flush & (std::fabs(r) < q.min_normal)) ? 0.0 * r : r;
-  r = s == 0 ? (q.down ? -0.0 : s) : r;  // IEEE signed zeros, as AddTerms
-  // Inf/NaN pass through: the slow path decides those elements at the end.
-  return std::fabs(s) <= std::numeric_limits<double>::max() ? r : s;
-}
-
-Rounder MakeRounder(const Format& f, const RoundingSpec& rounding,
-                    Overflow overflow, bool subnormal_outputs) {
-  Rounder q{};
-  q.mantissa = f.layout().mantissa_bits;
-  q.emin = f.min_normal_exponent();
-  q.max_finite = f.max_finite();
-  EncodeOptions o;
-  o.rounding = rounding;
-  o.overflow = overflow;
-  // What a value just past max becomes: decided once by the encoder.
-  q.overflow_pos = Decode(f, Encode(f, q.max_finite * 4, o));
-  q.overflow_neg = Decode(f, Encode(f, -q.max_finite * 4, o));
-  q.min_normal = f.min_normal();
-  q.flush = !subnormal_outputs;
-  q.down = rounding.mode == Rounding::kDown;
-  return q;
-}
 
 // A tile of output elements: kRows x kCols doubles in vector lanes; for a
 // handful of outputs (batched dot products) one element, in scalar code,
@@ -115,6 +41,27 @@ struct StepSpec {
   Rounder after;     // block_scale block_sum: the after-block addition's
   bool check_exact;  // per-step TwoSum check needed
 };
+
+// fn(std::integral_constant<Rounding, mode>) for a deterministic mode: the
+// one switch from a rounding mode to the template instance that runs it.
+template <typename Fn>
+auto ForMode(Rounding mode, const Fn& fn) {
+  using R = Rounding;
+  switch (mode) {
+    case R::kNearestEven:
+      return fn(std::integral_constant<R, R::kNearestEven>{});
+    case R::kNearestAway:
+      return fn(std::integral_constant<R, R::kNearestAway>{});
+    case R::kTowardZero:
+      return fn(std::integral_constant<R, R::kTowardZero>{});
+    case R::kUp:
+      return fn(std::integral_constant<R, R::kUp>{});
+    case R::kDown:
+      return fn(std::integral_constant<R, R::kDown>{});
+    default:  // kToOdd (stochastic never reaches this kernel)
+      return fn(std::integral_constant<R, R::kToOdd>{});
+  }
+}
 
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1) (kRound
 // false: the exact sum, no rounding, for a block that spans the chunk and is
@@ -229,20 +176,9 @@ using RoundFn = void (*)(double*, const StepSpec&);
 
 template <typename Tile>
 RoundFn ChooseRound(Rounding mode) {
-  switch (mode) {
-    case Rounding::kNearestEven:
-      return &RoundInPlace<Tile, Rounding::kNearestEven>;
-    case Rounding::kNearestAway:
-      return &RoundInPlace<Tile, Rounding::kNearestAway>;
-    case Rounding::kTowardZero:
-      return &RoundInPlace<Tile, Rounding::kTowardZero>;
-    case Rounding::kUp:
-      return &RoundInPlace<Tile, Rounding::kUp>;
-    case Rounding::kDown:
-      return &RoundInPlace<Tile, Rounding::kDown>;
-    default:
-      return &RoundInPlace<Tile, Rounding::kToOdd>;
-  }
+  return ForMode(mode, [](auto m) -> RoundFn {
+    return &RoundInPlace<Tile, decltype(m)::value>;
+  });
 }
 using WideFn = void (*)(double*, double*, double*, const StepSpec&);
 
@@ -270,20 +206,9 @@ using ScaledFn = void (*)(double*, const double*, const double*, const double*,
 
 template <typename Tile>
 ScaledFn ChooseScaled(Rounding mode) {
-  switch (mode) {
-    case Rounding::kNearestEven:
-      return &AddScaledBlock<Tile, Rounding::kNearestEven>;
-    case Rounding::kNearestAway:
-      return &AddScaledBlock<Tile, Rounding::kNearestAway>;
-    case Rounding::kTowardZero:
-      return &AddScaledBlock<Tile, Rounding::kTowardZero>;
-    case Rounding::kUp:
-      return &AddScaledBlock<Tile, Rounding::kUp>;
-    case Rounding::kDown:
-      return &AddScaledBlock<Tile, Rounding::kDown>;
-    default:
-      return &AddScaledBlock<Tile, Rounding::kToOdd>;
-  }
+  return ForMode(mode, [](auto m) -> ScaledFn {
+    return &AddScaledBlock<Tile, decltype(m)::value>;
+  });
 }
 
 template <Rounding kMode>
@@ -293,38 +218,16 @@ StepsFn StepsFor(bool check, bool single) {
 }
 
 StepsFn ChooseSteps(Rounding mode, bool check, bool single) {
-  switch (mode) {
-    case Rounding::kNearestEven:
-      return StepsFor<Rounding::kNearestEven>(check, single);
-    case Rounding::kNearestAway:
-      return StepsFor<Rounding::kNearestAway>(check, single);
-    case Rounding::kTowardZero:
-      return StepsFor<Rounding::kTowardZero>(check, single);
-    case Rounding::kUp:
-      return StepsFor<Rounding::kUp>(check, single);
-    case Rounding::kDown:
-      return StepsFor<Rounding::kDown>(check, single);
-    default:
-      return StepsFor<Rounding::kToOdd>(check, single);
-  }
+  return ForMode(mode, [&](auto m) -> StepsFn {
+    return StepsFor<decltype(m)::value>(check, single);
+  });
 }
 
 template <typename Tile>
 WideFn ChooseWide(Rounding mode) {
-  switch (mode) {
-    case Rounding::kNearestEven:
-      return &AddIntoWide<Tile, Rounding::kNearestEven>;
-    case Rounding::kNearestAway:
-      return &AddIntoWide<Tile, Rounding::kNearestAway>;
-    case Rounding::kTowardZero:
-      return &AddIntoWide<Tile, Rounding::kTowardZero>;
-    case Rounding::kUp:
-      return &AddIntoWide<Tile, Rounding::kUp>;
-    case Rounding::kDown:
-      return &AddIntoWide<Tile, Rounding::kDown>;
-    default:
-      return &AddIntoWide<Tile, Rounding::kToOdd>;
-  }
+  return ForMode(mode, [](auto m) -> WideFn {
+    return &AddIntoWide<Tile, decltype(m)::value>;
+  });
 }
 
 // Highest and lowest set-bit exponents any value of the format can have.

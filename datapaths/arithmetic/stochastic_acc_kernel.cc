@@ -73,10 +73,10 @@ inline __attribute__((always_inline)) void Store(double* p, const D8& v) {
 inline __attribute__((always_inline)) void ToDouble(const U8& x, D8& out) {
   out = reinterpret_cast<D8>(x | 0x4330000000000000u) - 0x1p52;
 }
-// floor(y) for 0 <= y < 2^51: round to nearest even by 2^52's spacing,
-// then one down where that went up.
+// floor(y) for |y| < 2^51: lane_rounding.h's FloorInteger in eight
+// lanes, written into `out` (a returned vector would trip -Wpsabi).
 inline __attribute__((always_inline)) void Floor(const D8& y, D8& out) {
-  const D8 r = (y + 0x1p52) - 0x1p52;
+  const D8 r = (y + 0x1.8p52) - 0x1.8p52;
   out = r > y ? r - 1.0 : r;
 }
 

@@ -1,0 +1,104 @@
+// The one rounding helper the kernels share: rounding doubles to integers
+// and to float formats with selects and arithmetic only, so that the loops
+// around them vectorize (stochastic_acc_kernel.cc spells FloorInteger in
+// explicit vector lanes). DotProduct's
+// RoundExact (multi_term_adder.h) defines the bits; the kernels' tests
+// prove these equal to it.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "datapaths/arithmetic/numerics.h"
+#include "datapaths/formats/codec.h"
+
+namespace gemmsim::kernel_support {
+
+// Rounding of doubles to a float format: y = s / 2^q with q the quantum
+// exponent at |s| is exact (a power-of-two scaling); y is rounded to an
+// integer by the mode; r = y' * 2^q. Everything is a select or an
+// arithmetic operation, so the loops below vectorize.
+struct Rounder {
+  int mantissa;
+  int emin;  // smallest normal exponent of the format
+  double max_finite;
+  double overflow_pos, overflow_neg;  // per the overflow policy and mode
+  double min_normal;
+  bool flush;  // no subnormal results
+  bool down;   // rdown: exact zero sums are -0
+};
+
+// y rounded to an integer, ties to even, for |y| < 2^51: adding 1.5 * 2^52
+// leaves no fraction bits in the default (rne) environment, and removing it is
+// exact. No library call, so that loops vectorize on every instruction set.
+inline double RoundEvenInteger(double y) {
+  constexpr double kMagic = 0x1.8p52;
+  return (y + kMagic) - kMagic;
+}
+
+// floor(y) for |y| < 2^51: one down where rounding to even went up.
+inline double FloorInteger(double y) {
+  const double r = RoundEvenInteger(y);
+  return r > y ? r - 1.0 : r;
+}
+
+// Only plain selects below (no short-circuit operators, no branches), so
+// that the compiler if-converts and vectorizes the loops.
+template <Rounding kMode>
+inline double RoundToInteger(double y) {
+  const double r = RoundEvenInteger(y);
+  const double floor_y = r - (r > y ? 1.0 : 0.0);
+  const double ceil_y = r + (r < y ? 1.0 : 0.0);
+  const double trunc_y = y >= 0 ? floor_y : ceil_y;
+  const double away = trunc_y + std::copysign(1.0, y);
+  if constexpr (kMode == Rounding::kNearestEven) return r;
+  if constexpr (kMode == Rounding::kTowardZero) return trunc_y;
+  if constexpr (kMode == Rounding::kUp) return ceil_y;
+  if constexpr (kMode == Rounding::kDown) return floor_y;
+  if constexpr (kMode == Rounding::kNearestAway)
+    return std::fabs(y - trunc_y) >= 0.5 ? away : trunc_y;
+  // kToOdd: an inexact truncation with an even last bit moves away.
+  const double half = trunc_y * 0.5;
+  const bool even = RoundEvenInteger(half) == half;
+  return ((trunc_y != y) & even) ? away : trunc_y;
+}
+
+template <Rounding kMode>
+inline double RoundToFormat(double s, const Rounder& q) {
+  const uint64_t bits = std::bit_cast<uint64_t>(s);
+  const int64_t e = static_cast<int64_t>((bits >> 52) & 0x7ff) - 1023;
+  const int64_t quantum = (e > q.emin ? e : q.emin) - q.mantissa;
+  const double down_scale =
+      std::bit_cast<double>(static_cast<uint64_t>(1023 - quantum) << 52);
+  const double up_scale =
+      std::bit_cast<double>(static_cast<uint64_t>(1023 + quantum) << 52);
+  double r = RoundToInteger<kMode>(s * down_scale) * up_scale;
+  r = r > q.max_finite ? q.overflow_pos : r;
+  r = r < -q.max_finite ? q.overflow_neg : r;
+  r = (q.flush & (std::fabs(r) < q.min_normal)) ? 0.0 * r : r;
+  r = s == 0 ? (q.down ? -0.0 : s) : r;  // IEEE signed zeros, as AddTerms
+  // Inf/NaN pass through: the slow path decides those elements at the end.
+  return std::fabs(s) <= std::numeric_limits<double>::max() ? r : s;
+}
+
+inline Rounder MakeRounder(const Format& f, const RoundingSpec& rounding,
+                           Overflow overflow, bool subnormal_outputs) {
+  Rounder q{};
+  q.mantissa = f.layout().mantissa_bits;
+  q.emin = f.min_normal_exponent();
+  q.max_finite = f.max_finite();
+  EncodeOptions o;
+  o.rounding = rounding;
+  o.overflow = overflow;
+  // What a value just past max becomes: decided once by the encoder.
+  q.overflow_pos = Decode(f, Encode(f, q.max_finite * 4, o));
+  q.overflow_neg = Decode(f, Encode(f, -q.max_finite * 4, o));
+  q.min_normal = f.min_normal();
+  q.flush = !subnormal_outputs;
+  q.down = rounding.mode == Rounding::kDown;
+  return q;
+}
+
+}  // namespace gemmsim::kernel_support
