@@ -154,10 +154,25 @@ std::vector<double> ExactResult(const PreparedGemm& g, int threads,
   const GemmShapes& s = g.shapes;
   std::vector<double> exact(static_cast<size_t>(s.elements()));
   if (exact.empty()) return exact;
+  // B's columns split once per batch, reused by its row chunks (called in
+  // order on this thread, or each batch whole).
+  std::shared_ptr<const reference::ExactColumns> columns;
+  int64_t prepared = -1;
   InRowChunks(s, threads, int64_t{1} << 24, progress,
               [&](int64_t batch, int64_t begin, int64_t end, int workers) {
                 const GemmProblem p = ProblemOf(g, batch, begin, end);
-                reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values, p.c,
+                if (begin == 0 && end == s.m) {
+                  reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values,
+                                       p.c, exact.data() + p.first_element,
+                                       workers, g.output_scale);
+                  return;
+                }
+                if (prepared != batch) {
+                  columns =
+                      reference::PrepareExactColumns(p.b.values, p.n, p.k);
+                  prepared = batch;
+                }
+                reference::ExactGemm(p.m, p.a.values, *columns, p.c,
                                      exact.data() + p.first_element, workers,
                                      g.output_scale);
               });

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -44,12 +45,15 @@ Parts Split(double x) {
   } else if (std::isinf(x)) {
     p.kind = Kind::kInf;
   } else if (x != 0) {
-    int e = 0;
-    const double fraction = std::frexp(std::fabs(x), &e);  // [0.5, 1)
-    const uint64_t sig = static_cast<uint64_t>(std::ldexp(fraction, 53));
+    // |x| = significand * 2^(field - 1075) from the double's fields (a
+    // subnormal: field 0, no hidden bit, the exponent of field 1).
+    const uint64_t bits = std::bit_cast<uint64_t>(x);
+    const int field = static_cast<int>((bits >> 52) & 0x7ff);
+    uint64_t sig = bits & ((uint64_t{1} << 52) - 1);
+    if (field) sig |= uint64_t{1} << 52;
     const int zeros = std::countr_zero(sig);
     p.significand = sig >> zeros;
-    p.exponent = e - 53 + zeros;
+    p.exponent = std::max(field, 1) - 1075 + zeros;
     p.top = p.exponent + std::bit_width(p.significand);
   }
   return p;
@@ -315,6 +319,51 @@ std::optional<double> FastDot(const Lines& a, int64_t i, const Lines& b,
   return Scaled(sum, low, scale, 0.0);
 }
 
+// Whether every partial sum of the whole GEMM is exact in double: the
+// non-zero factors of all (finite) rows and columns, and every finite c,
+// lie in one window of products and K-fold sums of at most 53 bits (FP8
+// operands of ordinary data: about 46 at K = 1024). Then plain double
+// arithmetic in any order is exact, and DoubleRows serves every element
+// whose lines are finite and whose sum is not zero.
+bool WholeGemmExactInDouble(const Lines& rows, const Lines& cols, int64_t k,
+                            const double* c, int64_t m, int64_t n) {
+  int row_low = INT_MAX, row_high = INT_MIN, col_low = INT_MAX,
+      col_high = INT_MIN;
+  for (const Line& l : rows.line)
+    if (l.simple)
+      row_low = std::min(row_low, l.low), row_high = std::max(row_high, l.high);
+  for (const Line& l : cols.line)
+    if (l.simple)
+      col_low = std::min(col_low, l.low), col_high = std::max(col_high, l.high);
+  if (row_low == INT_MAX || col_low == INT_MAX) return false;
+  int64_t low = int64_t{row_low} + col_low, high = int64_t{row_high} + col_high;
+  for (int64_t e = 0; c && e < m * n; ++e) {
+    const Parts p = Split(c[e]);
+    if (p.kind != Kind::kFinite || !p.significand) continue;
+    low = std::min<int64_t>(low, p.exponent);
+    high = std::max<int64_t>(high, p.top);
+  }
+  const int64_t width =
+      high - low + std::bit_width(static_cast<uint64_t>(k + 2));
+  return width <= 53 && low >= -1074 &&
+         high + std::bit_width(static_cast<uint64_t>(k + 2)) < 1024;
+}
+
+// Rows [begin, end) of A B in double (i, k, j order: the row of D in
+// cache, B's rows streamed), into d.
+void DoubleRows(int64_t begin, int64_t end, int64_t n, int64_t k,
+                const double* a, const double* b, double* d) {
+  for (int64_t i = begin; i < end; ++i) {
+    double* __restrict row = d + i * n;
+    std::fill(row, row + n, 0.0);
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const double x = a[i * k + kk];
+      const double* __restrict bk = b + kk * n;
+      for (int64_t j = 0; j < n; ++j) row[j] += x * bk[j];
+    }
+  }
+}
+
 Parts CheckedScale(double scale) {
   if (!std::isfinite(scale))
     throw Error(ExitCode::kInternal, "ExactDot: the scale is not finite");
@@ -344,19 +393,56 @@ double ExactDotStrided(int64_t k, const double* a, int64_t a_stride,
   return Dot(k, x.data(), 1, y.data(), 1, Split(c), s, scale);
 }
 
+struct ExactColumns {
+  int64_t n = 0, k = 0;
+  const double* b = nullptr;
+  Lines lines;
+};
+
+std::shared_ptr<const ExactColumns> PrepareExactColumns(const double* b,
+                                                        int64_t n, int64_t k) {
+  if (n < 0 || k < 0)
+    throw Error(ExitCode::kInternal, "ExactGemm: negative size");
+  auto columns = std::make_shared<ExactColumns>();
+  columns->n = n;
+  columns->k = k;
+  columns->b = b;
+  columns->lines = MakeLines(n, k, b, 1, n);  // by columns, K contiguous
+  return columns;
+}
+
 void ExactGemm(int64_t m, int64_t n, int64_t k, const double* a,
                const double* b, const double* c, double* d, int threads,
                double scale) {
   if (m < 0 || n < 0 || k < 0)
     throw Error(ExitCode::kInternal, "ExactGemm: negative size");
+  ExactGemm(m, a, *PrepareExactColumns(b, n, k), c, d, threads, scale);
+}
+
+void ExactGemm(int64_t m, const double* a, const ExactColumns& columns,
+               const double* c, double* d, int threads, double scale) {
+  const int64_t n = columns.n, k = columns.k;
+  const double* b = columns.b;
+  if (m < 0) throw Error(ExitCode::kInternal, "ExactGemm: negative size");
   const Parts s = CheckedScale(scale);
   // Split every factor once: A by rows, B by columns (K contiguous).
   const Lines rows = MakeLines(m, k, a, k, 1);
-  const Lines cols = MakeLines(n, k, b, 1, n);
+  const Lines& cols = columns.lines;
+  const bool in_double = WholeGemmExactInDouble(rows, cols, k, c, m, n);
   auto work = [&](int64_t begin, int64_t end) {
+    if (in_double) DoubleRows(begin, end, n, k, a, b, d);
     for (int64_t i = begin; i < end; ++i) {
       for (int64_t j = 0; j < n; ++j) {
         const double addend = c ? c[i * n + j] : 0.0;
+        if (in_double && rows.line[i].simple && cols.line[j].simple &&
+            std::isfinite(addend)) {
+          // Exact: c is in the window too; one rounding by the scale.
+          const double sum = d[i * n + j] + addend;
+          if (sum != 0) {
+            d[i * n + j] = scale == 1.0 ? sum : sum * scale;
+            continue;
+          }
+        }
         const std::optional<double> fast =
             FastDot(rows, i, cols, j, k, Split(addend), s);
         d[i * n + j] =

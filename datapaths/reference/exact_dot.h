@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
 namespace gemmsim::reference {
@@ -33,5 +34,16 @@ double ExactDotStrided(int64_t k, const double* a, int64_t a_stride,
 void ExactGemm(int64_t m, int64_t n, int64_t k, const double* a,
                const double* b, const double* c, double* d, int threads,
                double scale = 1.0);
+
+// B (k x n, row-major) split into its columns once, for ExactGemm calls on
+// many row ranges of one GEMM (its row chunks); it views b, which must
+// outlive it.
+struct ExactColumns;
+std::shared_ptr<const ExactColumns> PrepareExactColumns(const double* b,
+                                                        int64_t n, int64_t k);
+
+// ExactGemm of m rows of A (m x k) against prepared columns.
+void ExactGemm(int64_t m, const double* a, const ExactColumns& columns,
+               const double* c, double* d, int threads, double scale = 1.0);
 
 }  // namespace gemmsim::reference

@@ -243,9 +243,10 @@ TEST_CASE("ExactGemm is ExactDot per element, for any thread count") {
 
 TEST_CASE("ExactGemm's fast paths equal ExactDot on every kind of input") {
   std::mt19937_64 rng(4242);
-  // Narrow spreads take the int64 path, wider ones int128 and big integers;
-  // zero rows and columns, specials and cancelling sums take the general
-  // path.
+  // Narrow spreads take the whole-GEMM double path (every partial sum
+  // exact in double) and the int64 path, wider ones int128 and big
+  // integers; zero rows and columns, specials and cancelling sums take the
+  // general path.
   const int m = 9, n = 6, k = 11;
   int checked = 0;
   for (const int spread : {2, 12, 30, 200}) {
@@ -273,8 +274,13 @@ TEST_CASE("ExactGemm's fast paths equal ExactDot on every kind of input") {
         c[5 * n] = 0;
       }
       const double scale = trial == 5 ? -0.375 : 1;
-      std::vector<double> d(m * n);
+      std::vector<double> d(m * n), chunked(m * n);
       ExactGemm(m, n, k, a.data(), b.data(), c.data(), d.data(), 2, scale);
+      // Row ranges against B's columns prepared once: the same bits.
+      const auto columns = PrepareExactColumns(b.data(), n, k);
+      ExactGemm(4, a.data(), *columns, c.data(), chunked.data(), 1, scale);
+      ExactGemm(m - 4, a.data() + 4 * k, *columns, c.data() + 4 * n,
+                chunked.data() + 4 * n, 3, scale);
       for (int i = 0; i < m; ++i) {
         for (int j = 0; j < n; ++j) {
           CAPTURE(spread);
@@ -282,12 +288,41 @@ TEST_CASE("ExactGemm's fast paths equal ExactDot on every kind of input") {
           CHECK(SameBits(d[i * n + j],
                          ExactDotStrided(k, a.data() + i * k, 1, b.data() + j,
                                          n, c[i * n + j], scale)));
+          CHECK(SameBits(chunked[i * n + j], d[i * n + j]));
           ++checked;
         }
       }
     }
   }
   CHECK(checked == 4 * 6 * m * n);
+}
+
+}  // namespace
+}  // namespace gemmsim::reference
+
+namespace gemmsim::reference {
+namespace {
+
+// Sums at the edge of double's 53 bits: 2^s + 2^-22 + c needs s + 23 bits;
+// wherever the whole-GEMM double path admits a GEMM, its sums are exact,
+// and elsewhere the integer path decides: the reference either way.
+TEST_CASE("ExactGemm at the edge of double's precision") {
+  int checked = 0;
+  for (int s = 20; s <= 34; ++s) {
+    const double a[] = {std::ldexp(1.0, s), std::ldexp(1.0, -22), 3.0, 0.5};
+    const double b[] = {1.0, 1.0, std::ldexp(1.0, -40), -1.0, 1.0, -1.0,
+                        1.0, 1.0};  // 4 x 2
+    const double c[] = {std::ldexp(1.0, -23), 0.0};
+    double d[2];
+    ExactGemm(1, 2, 4, a, b, c, d, 1);
+    for (int j = 0; j < 2; ++j) {
+      const std::vector<double> row(a, a + 4);
+      const std::vector<double> col = {b[j], b[2 + j], b[4 + j], b[6 + j]};
+      CHECK(SameValue(d[j], ReferenceDot(row, col, c[j])));
+      ++checked;
+    }
+  }
+  CHECK(checked == 30);
 }
 
 }  // namespace
