@@ -181,17 +181,21 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
     Load(t.acc + v * kLanes, acc[v]);
     Load(t.error + v * kLanes, error[v]);
   }
+  U8 c0[kVecs] = {}, c1[kVecs] = {}, c2[kVecs] = {}, c3[kVecs] = {};
   for (int64_t k = 0; k < t.k; ++k) {
     const D8 a = D8{} + t.a[k];
-    // 3. Philox4x32-10 on counters (index lo, index hi, tensor, k).
-    U8 c0[kVecs] = {}, c1[kVecs] = {}, c2[kVecs] = {}, c3[kVecs] = {};
-    for (int v = 0; v < kVecs; ++v) {
-      c0[v] = lo[v];
-      c1[v] = hi[v];
-      c2[v] = U8{} + tensor;
-      c3[v] = U8{} + static_cast<uint64_t>(static_cast<uint32_t>(k));
+    // 3. Philox4x32-10 on counters (index lo, index hi, tensor, k / 4),
+    // once per four steps: step k takes word k % 4 (RandomBits).
+    if (k % 4 == 0) {
+      for (int v = 0; v < kVecs; ++v) {
+        c0[v] = lo[v];
+        c1[v] = hi[v];
+        c2[v] = U8{} + tensor;
+        c3[v] = U8{} + static_cast<uint64_t>(static_cast<uint32_t>(k) >> 2);
+      }
+      M::Run(c0, c1, c2, c3, t.seed, kVecs);
     }
-    M::Run(c0, c1, c2, c3, t.seed, kVecs);
+    const U8* word = k % 4 == 0 ? c0 : k % 4 == 1 ? c1 : k % 4 == 2 ? c2 : c3;
     for (int v = 0; v < kVecs; ++v) {
       // 1. The exact sum, or its error.
       D8 b;
@@ -216,7 +220,7 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
       Floor(y, kept);
       Floor((y - kept) * scale_b, d);
       // 4. One quantum more iff d + r >= 2^b.
-      ToDouble(c0[v] & r_mask, r);
+      ToDouble(word[v] & r_mask, r);
       const D8 rounded = (d + r >= scale_b ? kept + 1.0 : kept) * up;
       const D8 value = rounded > kFp32Max
                            ? D8{} + std::numeric_limits<double>::infinity()

@@ -54,14 +54,17 @@ inline std::array<uint32_t, 4> Philox4x32(std::array<uint32_t, 4> c,
   return c;
 }
 
-// 32 uniform random bits for (key, index, step).
+// 32 uniform random bits for (key, index, step): word step % 4 of the
+// Philox block of counter (index, tensor, step / 4), so that four
+// consecutive steps of an element share one block (a fast kernel computes
+// it once per four products) and step 0 is word 0 of block 0.
 inline uint32_t RandomBits(const RandomKey& key, uint64_t index,
                            uint32_t step = 0) {
   return Philox4x32(
       {static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32),
-       static_cast<uint32_t>(key.tensor), step},
+       static_cast<uint32_t>(key.tensor), step >> 2},
       {static_cast<uint32_t>(key.seed),
-       static_cast<uint32_t>(key.seed >> 32)})[0];
+       static_cast<uint32_t>(key.seed >> 32)})[step & 3];
 }
 
 }  // namespace gemmsim

@@ -26,6 +26,24 @@ TEST_CASE("Philox4x32-10 matches the Random123 known-answer vectors") {
       std::array<uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
 }
 
+// RandomBits' layout: step s is word s % 4 of the block of counter
+// (index lo, index hi, tensor, s / 4), so step 0 (every input and output
+// rounding) is word 0 of block 0, and four steps share a block.
+TEST_CASE("RandomBits takes four steps from one Philox block") {
+  const RandomKey key{0x0123456789abcdefULL, StreamTensor::kAccumulate};
+  int checked = 0;
+  for (const uint64_t index : {uint64_t{0}, uint64_t{7}, uint64_t{1} << 40})
+    for (uint32_t step = 0; step < 12; ++step) {
+      const std::array<uint32_t, 4> block = Philox4x32(
+          {static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32),
+           static_cast<uint32_t>(StreamTensor::kAccumulate), step / 4},
+          {0x89abcdefu, 0x01234567u});
+      CHECK(RandomBits(key, index, step) == block[step % 4]);
+      ++checked;
+    }
+  CHECK(checked == 36);
+}
+
 struct Case {
   const char* format;
   double x;
