@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "datapaths/arithmetic/numerics.h"
 #include "datapaths/formats/codec.h"
@@ -99,6 +100,102 @@ inline Rounder MakeRounder(const Format& f, const RoundingSpec& rounding,
   q.flush = !subnormal_outputs;
   q.down = rounding.mode == Rounding::kDown;
   return q;
+}
+
+// fn(std::integral_constant<Rounding, mode>) for a deterministic mode: the
+// one switch from a rounding mode to the template instance that runs it.
+template <typename Fn>
+auto ForMode(Rounding mode, const Fn& fn) {
+  using R = Rounding;
+  switch (mode) {
+    case R::kNearestEven:
+      return fn(std::integral_constant<R, R::kNearestEven>{});
+    case R::kNearestAway:
+      return fn(std::integral_constant<R, R::kNearestAway>{});
+    case R::kTowardZero:
+      return fn(std::integral_constant<R, R::kTowardZero>{});
+    case R::kUp:
+      return fn(std::integral_constant<R, R::kUp>{});
+    case R::kDown:
+      return fn(std::integral_constant<R, R::kDown>{});
+    default:  // kToOdd (no kernel sees stochastic here)
+      return fn(std::integral_constant<R, R::kToOdd>{});
+  }
+}
+
+// The float32 counterpart of Rounder and RoundToFormat, for accumulator
+// formats whose every quantum 2^q float32 can add as a magic constant
+// 1.5 * 2^(q + 23) (FloatRoundingOk): the value is rounded at its quantum
+// directly, (s + C) - C to nearest even, and the other modes from how that
+// compares with s. Exact: every quantity is a multiple of 2^q below
+// 2^(q + 24).
+struct RounderF {
+  int mantissa, emin;
+  float max_finite, overflow_pos, overflow_neg, min_normal;
+  bool flush, down;
+};
+
+inline bool FloatRoundingOk(const Format& f) {
+  if (!f.is_float() || f.layout().mantissa_bits > 21) return false;
+  const int m = f.layout().mantissa_bits;
+  const int lowest = f.min_normal_exponent() - m;
+  const int top = std::ilogb(f.max_finite());
+  // Quanta from 2^lowest (>= 2^-147: float32 keeps two bits below it) to
+  // the one of a sum up to twice max_finite (its magic constant < 2^127).
+  return lowest >= -147 && top + 1 - m + 23 <= 126;
+}
+
+inline RounderF MakeRounderF(const Rounder& q) {
+  return {q.mantissa,
+          q.emin,
+          static_cast<float>(q.max_finite),
+          static_cast<float>(q.overflow_pos),
+          static_cast<float>(q.overflow_neg),
+          static_cast<float>(q.min_normal),
+          q.flush,
+          q.down};
+}
+
+template <Rounding kMode>
+inline float RoundToFormatF(float s, const RounderF& q) {
+  const int32_t bits = std::bit_cast<int32_t>(s);
+  const int32_t e = ((bits >> 23) & 0xff) - 127;
+  const int32_t quantum = (e > q.emin ? e : q.emin) - q.mantissa;
+  // C = 1.5 * 2^(quantum + 23); the quantum itself, subnormal below 2^-126.
+  const float magic =
+      std::bit_cast<float>(((quantum + 23 + 127) << 23) | (1 << 22));
+  // (Integer masks, not a select of two bit_casts: GCC 12 vectorizes this.)
+  const int32_t normal = -static_cast<int32_t>(quantum >= -126);
+  const float step = std::bit_cast<float>(
+      (((quantum + 127) << 23) & normal) |
+      ((int32_t{1} << ((quantum + 149) & 31)) & ~normal));
+  const float even = (s + magic) - magic;
+  const float floor_s = even > s ? even - step : even;
+  const float ceil_s = even < s ? even + step : even;
+  const float trunc_s = s >= 0 ? floor_s : ceil_s;
+  const float away = trunc_s + std::copysign(step, s);
+  float r;
+  if constexpr (kMode == Rounding::kNearestEven) {
+    r = even;
+  } else if constexpr (kMode == Rounding::kTowardZero) {
+    r = trunc_s;
+  } else if constexpr (kMode == Rounding::kUp) {
+    r = ceil_s;
+  } else if constexpr (kMode == Rounding::kDown) {
+    r = floor_s;
+  } else if constexpr (kMode == Rounding::kNearestAway) {
+    r = std::fabs(s - trunc_s) >= 0.5f * step ? away : trunc_s;
+  } else {  // kToOdd: an inexact truncation with an even last bit moves away
+    const float half = trunc_s * 0.5f;
+    const bool is_even = (half + magic) - magic == half;
+    r = ((trunc_s != s) & is_even) ? away : trunc_s;
+  }
+  r = r > q.max_finite ? q.overflow_pos : r;
+  r = r < -q.max_finite ? q.overflow_neg : r;
+  r = (q.flush & (std::fabs(r) < q.min_normal)) ? 0.0f * r : r;
+  r = s == 0 ? (q.down ? -0.0f : s) : r;  // IEEE signed zeros, as AddTerms
+  // Inf/NaN pass through: the slow path decides those elements at the end.
+  return std::fabs(s) <= std::numeric_limits<float>::max() ? r : s;
 }
 
 }  // namespace gemmsim::kernel_support

@@ -19,6 +19,7 @@
 #include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
 #include "datapaths/arithmetic/lane_rounding.h"
+#include "datapaths/arithmetic/narrow_acc_float.h"
 
 namespace gemmsim {
 namespace {
@@ -41,27 +42,6 @@ struct StepSpec {
   Rounder after;     // block_scale block_sum: the after-block addition's
   bool check_exact;  // per-step TwoSum check needed
 };
-
-// fn(std::integral_constant<Rounding, mode>) for a deterministic mode: the
-// one switch from a rounding mode to the template instance that runs it.
-template <typename Fn>
-auto ForMode(Rounding mode, const Fn& fn) {
-  using R = Rounding;
-  switch (mode) {
-    case R::kNearestEven:
-      return fn(std::integral_constant<R, R::kNearestEven>{});
-    case R::kNearestAway:
-      return fn(std::integral_constant<R, R::kNearestAway>{});
-    case R::kTowardZero:
-      return fn(std::integral_constant<R, R::kTowardZero>{});
-    case R::kUp:
-      return fn(std::integral_constant<R, R::kUp>{});
-    case R::kDown:
-      return fn(std::integral_constant<R, R::kDown>{});
-    default:  // kToOdd (stochastic never reaches this kernel)
-      return fn(std::integral_constant<R, R::kToOdd>{});
-  }
-}
 
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1) (kRound
 // false: the exact sum, no rounding, for a block that spans the chunk and is
@@ -289,6 +269,8 @@ bool NarrowAccKernelApplies(const Numerics& n, const GemmProblem& p) {
 
 void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
                      int64_t row_end, double* d) {
+  if (NarrowFloatLanesOk(n) && !FewOutputs(row_begin, row_end, p))
+    return NarrowFloatKernel(p, n, row_begin, row_end, d);
   const AccumulateSpec& s = n.accumulate;
   StepSpec spec;
   spec.acc = MakeRounder(s.format, s.rounding, s.overflow, s.subnormal_outputs);

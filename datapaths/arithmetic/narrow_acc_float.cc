@@ -1,0 +1,148 @@
+#include "datapaths/arithmetic/narrow_acc_float.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <vector>
+
+#include "datapaths/arithmetic/gemm_element.h"
+#include "datapaths/arithmetic/isa.h"
+#include "datapaths/arithmetic/isa_target.h"
+#include "datapaths/arithmetic/kernel_support.h"
+#include "datapaths/arithmetic/lane_rounding.h"
+
+namespace gemmsim {
+namespace {
+using namespace kernel_support;
+
+constexpr int64_t kRows = 4;
+constexpr int64_t kCols = 128;  // 8 vectors of 16 floats per row
+
+// acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1): the float32
+// sum, rounded to odd by its TwoSum error, then into the format.
+template <Rounding kMode>
+[[gnu::always_inline]] inline void StepsBody(const float* __restrict a_pack,
+                                             const float* __restrict b_pack,
+                                             int64_t k0, int64_t k1,
+                                             float* __restrict acc,
+                                             const RounderF& rounder) {
+  const RounderF q = rounder;  // a local: its fields stay in registers
+  for (int64_t k = k0; k < k1; ++k) {
+    const float* b = b_pack + k * kCols;
+    for (int64_t r = 0; r < kRows; ++r) {
+      const float ar = a_pack[k * kRows + r];
+      float* out = acc + r * kCols;
+      for (int64_t j = 0; j < kCols; ++j) {
+        const float x = out[j], p = ar * b[j];  // p exact
+        const float s = x + p;
+        const float bb = s - x;
+        const float err = (x - (s - bb)) + (p - bb);
+        // Round to odd: inexact with an even last bit: one ulp toward the
+        // exact sum (magnitude up where err has s's sign). s != 0 there.
+        // An Inf or NaN accumulator makes err NaN, which |err| > 0 leaves.
+        const int32_t bits = std::bit_cast<int32_t>(s);
+        const int32_t toward =
+            (std::bit_cast<int32_t>(err) ^ bits) < 0 ? -1 : 1;
+        // Masks, not a select: GCC 12 vectorizes this form only.
+        const int32_t inexact = -static_cast<int32_t>(std::fabs(err) > 0);
+        const int32_t even = (bits & 1) - 1;  // -1 where the last bit is 0
+        const float odd =
+            std::bit_cast<float>(bits + (inexact & even & toward));
+        out[j] = RoundToFormatF<kMode>(odd, q);
+      }
+    }
+  }
+}
+
+using StepsFn = void (*)(const float*, const float*, int64_t, int64_t, float*,
+                         const RounderF&);
+
+template <Rounding kMode>
+GEMMSIM_TARGET("avx512f")
+void Steps512(const float* a, const float* b, int64_t k0, int64_t k1,
+              float* acc, const RounderF& q) {
+  StepsBody<kMode>(a, b, k0, k1, acc, q);
+}
+template <Rounding kMode>
+GEMMSIM_TARGET("avx2")
+void Steps256(const float* a, const float* b, int64_t k0, int64_t k1,
+              float* acc, const RounderF& q) {
+  StepsBody<kMode>(a, b, k0, k1, acc, q);
+}
+template <Rounding kMode>
+void StepsBase(const float* a, const float* b, int64_t k0, int64_t k1,
+               float* acc, const RounderF& q) {
+  StepsBody<kMode>(a, b, k0, k1, acc, q);
+}
+
+// The variant of the instruction set chosen once (isa.h): the same float
+// and integer operations in each, so the same bits.
+StepsFn ChooseSteps(Rounding mode) {
+  return ForMode(mode, [](auto m) -> StepsFn {
+    constexpr Rounding kMode = decltype(m)::value;
+    switch (ActiveIsa()) {
+      case Isa::kAvx512:
+        return &Steps512<kMode>;
+      case Isa::kAvx2:
+        return &Steps256<kMode>;
+      case Isa::kBaseline:
+        break;
+    }
+    return &StepsBase<kMode>;
+  });
+}
+
+}  // namespace
+
+bool NarrowFloatLanesOk(const Numerics& n) {
+  const AccumulateSpec& s = n.accumulate;
+  return s.block == 1 && !s.promote && !ScalesBlockSums(n) &&
+         s.accumulator_entry == AccumulatorEntry::kInBlock &&
+         s.rounding.mode != Rounding::kStochastic &&
+         ProductsExactInFp32(n.a.format, n.b.format) &&
+         FloatRoundingOk(s.format);
+}
+
+void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
+                       int64_t row_begin, int64_t row_end, double* d) {
+  const AccumulateSpec& s = n.accumulate;
+  const RounderF q = MakeRounderF(
+      MakeRounder(s.format, s.rounding, s.overflow, s.subnormal_outputs));
+  const StepsFn steps = ChooseSteps(s.rounding.mode);
+  const EncodeOptions c_options;  // c enters rounded to nearest even
+  const int64_t panels = (p.n + kCols - 1) / kCols;
+  const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;
+  thread_local std::vector<float> b_pack, a_pack;  // reused per thread
+  PackColumnPanels<float>(p, kCols, &b_pack);
+  PackRowBlocks<float>(p, row_begin, row_end, kRows, &a_pack);
+  std::vector<float> acc(kRows * kCols);
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    const int64_t j0 = panel * kCols, cols = std::min(kCols, p.n - j0);
+    for (int64_t block = 0; block < blocks; ++block) {
+      const int64_t i0 = row_begin + block * kRows,
+                    rows = std::min(kRows, row_end - i0);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j) {
+          const double c = p.c ? p.c[(i0 + r) * p.n + j0 + j] : 0.0;
+          double v = Decode(s.format, Encode(s.format, c, c_options));
+          // As DotProduct: without subnormal results, a tiny start is +0.
+          if (!s.subnormal_outputs && std::fabs(v) < s.format.min_normal())
+            v = 0.0;
+          acc[r * kCols + j] = static_cast<float>(v);  // a value of the format
+        }
+      steps(a_pack.data() + block * p.k * kRows,
+            b_pack.data() + panel * p.k * kCols, 0, p.k, acc.data(), q);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j) {
+          const double t = acc[r * kCols + j];
+          const int64_t i = i0 + r, jj = j0 + j;
+          // Non-finite values (Inf/NaN inputs, overflow) take the slow path.
+          d[i * p.n + jj] = std::isfinite(t) ? ToOutput(t, p, n.output)
+                                             : GenericElement(p, n, i, jj);
+        }
+    }
+  }
+}
+
+}  // namespace gemmsim
