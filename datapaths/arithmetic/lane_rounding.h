@@ -156,7 +156,47 @@ inline RounderF MakeRounderF(const Rounder& q) {
           q.down};
 }
 
+// Formats on float32's own grid cut to fewer mantissa bits (bf16, e8m<M>):
+// float32's exponents, subnormals at the same bits, the same largest
+// binade. Rounding them is rounding away the low 23 - M bits of float32.
+inline bool Float32GridFormat(const Format& f) {
+  if (!f.is_float() || f.layout().exponent_bits != 8 ||
+      f.layout().mantissa_bits > 21 || f.min_normal_exponent() != -126)
+    return false;
+  const uint32_t cut = (uint32_t{1} << (23 - f.layout().mantissa_bits)) - 1;
+  return static_cast<double>(std::bit_cast<float>(0x7f7fffffu & ~cut)) ==
+         f.max_finite();
+}
+
+// The rounding of a finite or non-finite float32 s to such a format, on
+// its bits: the magnitude's low `drop` bits decide by the mode (sign-
+// magnitude: adding to the bits moves the magnitude).
 template <Rounding kMode>
+inline float RoundToGridF(float s, int drop) {
+  const int32_t bits = std::bit_cast<int32_t>(s);
+  const int32_t cut = (int32_t{1} << drop) - 1, one = int32_t{1} << drop;
+  const int32_t low = bits & cut, kept = bits & ~cut;
+  const int32_t inexact = -static_cast<int32_t>(low != 0);
+  const int32_t negative = bits >> 31;  // -1 for negative s
+  int32_t r;
+  if constexpr (kMode == Rounding::kNearestEven) {
+    const int32_t half = one >> 1, odd = (bits >> drop) & 1;
+    r = (bits + half - 1 + odd) & ~cut;
+  } else if constexpr (kMode == Rounding::kNearestAway) {
+    r = (bits + (one >> 1)) & ~cut;
+  } else if constexpr (kMode == Rounding::kTowardZero) {
+    r = kept;
+  } else if constexpr (kMode == Rounding::kUp) {
+    r = kept + (one & inexact & ~negative);
+  } else if constexpr (kMode == Rounding::kDown) {
+    r = kept + (one & inexact & negative);
+  } else {  // kToOdd
+    r = kept | (one & inexact);
+  }
+  return std::bit_cast<float>(r);
+}
+
+template <Rounding kMode, bool kGrid = false>
 inline float RoundToFormatF(float s, const RounderF& q) {
   const int32_t bits = std::bit_cast<int32_t>(s);
   const int32_t e = ((bits >> 23) & 0xff) - 127;
@@ -166,16 +206,18 @@ inline float RoundToFormatF(float s, const RounderF& q) {
       std::bit_cast<float>(((quantum + 23 + 127) << 23) | (1 << 22));
   // (Integer masks, not a select of two bit_casts: GCC 12 vectorizes this.)
   const int32_t normal = -static_cast<int32_t>(quantum >= -126);
-  const float step = std::bit_cast<float>(
-      (((quantum + 127) << 23) & normal) |
-      ((int32_t{1} << ((quantum + 149) & 31)) & ~normal));
+  const float step =
+      std::bit_cast<float>((((quantum + 127) << 23) & normal) |
+                           ((int32_t{1} << ((quantum + 149) & 31)) & ~normal));
   const float even = (s + magic) - magic;
   const float floor_s = even > s ? even - step : even;
   const float ceil_s = even < s ? even + step : even;
   const float trunc_s = s >= 0 ? floor_s : ceil_s;
   const float away = trunc_s + std::copysign(step, s);
   float r;
-  if constexpr (kMode == Rounding::kNearestEven) {
+  if constexpr (kGrid) {
+    r = RoundToGridF<kMode>(s, 23 - q.mantissa);
+  } else if constexpr (kMode == Rounding::kNearestEven) {
     r = even;
   } else if constexpr (kMode == Rounding::kTowardZero) {
     r = trunc_s;

@@ -20,7 +20,7 @@ constexpr int64_t kCols = 128;  // 8 vectors of 16 floats per row
 
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1): the float32
 // sum, rounded to odd by its TwoSum error, then into the format.
-template <Rounding kMode>
+template <Rounding kMode, bool kGrid>
 [[gnu::always_inline]] inline void StepsBody(const float* __restrict a_pack,
                                              const float* __restrict b_pack,
                                              int64_t k0, int64_t k1,
@@ -48,7 +48,7 @@ template <Rounding kMode>
         const int32_t even = (bits & 1) - 1;  // -1 where the last bit is 0
         const float odd =
             std::bit_cast<float>(bits + (inexact & even & toward));
-        out[j] = RoundToFormatF<kMode>(odd, q);
+        out[j] = RoundToFormatF<kMode, kGrid>(odd, q);
       }
     }
   }
@@ -57,38 +57,40 @@ template <Rounding kMode>
 using StepsFn = void (*)(const float*, const float*, int64_t, int64_t, float*,
                          const RounderF&);
 
-template <Rounding kMode>
+template <Rounding kMode, bool kGrid>
 GEMMSIM_TARGET("avx512f")
 void Steps512(const float* a, const float* b, int64_t k0, int64_t k1,
               float* acc, const RounderF& q) {
-  StepsBody<kMode>(a, b, k0, k1, acc, q);
+  StepsBody<kMode, kGrid>(a, b, k0, k1, acc, q);
 }
-template <Rounding kMode>
+template <Rounding kMode, bool kGrid>
 GEMMSIM_TARGET("avx2")
 void Steps256(const float* a, const float* b, int64_t k0, int64_t k1,
               float* acc, const RounderF& q) {
-  StepsBody<kMode>(a, b, k0, k1, acc, q);
+  StepsBody<kMode, kGrid>(a, b, k0, k1, acc, q);
 }
-template <Rounding kMode>
+template <Rounding kMode, bool kGrid>
 void StepsBase(const float* a, const float* b, int64_t k0, int64_t k1,
                float* acc, const RounderF& q) {
-  StepsBody<kMode>(a, b, k0, k1, acc, q);
+  StepsBody<kMode, kGrid>(a, b, k0, k1, acc, q);
 }
 
 // The variant of the instruction set chosen once (isa.h): the same float
-// and integer operations in each, so the same bits.
+// and integer operations in each, so the same bits. kGrid: the format is
+// on float32's grid (Float32GridFormat: bf16), rounded on its bits.
+template <bool kGrid>
 StepsFn ChooseSteps(Rounding mode) {
   return ForMode(mode, [](auto m) -> StepsFn {
     constexpr Rounding kMode = decltype(m)::value;
     switch (ActiveIsa()) {
       case Isa::kAvx512:
-        return &Steps512<kMode>;
+        return &Steps512<kMode, kGrid>;
       case Isa::kAvx2:
-        return &Steps256<kMode>;
+        return &Steps256<kMode, kGrid>;
       case Isa::kBaseline:
         break;
     }
-    return &StepsBase<kMode>;
+    return &StepsBase<kMode, kGrid>;
   });
 }
 
@@ -100,7 +102,7 @@ bool NarrowFloatLanesOk(const Numerics& n) {
          s.accumulator_entry == AccumulatorEntry::kInBlock &&
          s.rounding.mode != Rounding::kStochastic &&
          ProductsExactInFp32(n.a.format, n.b.format) &&
-         FloatRoundingOk(s.format);
+         (FloatRoundingOk(s.format) || Float32GridFormat(s.format));
 }
 
 void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
@@ -108,7 +110,9 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
   const AccumulateSpec& s = n.accumulate;
   const RounderF q = MakeRounderF(
       MakeRounder(s.format, s.rounding, s.overflow, s.subnormal_outputs));
-  const StepsFn steps = ChooseSteps(s.rounding.mode);
+  const StepsFn steps = Float32GridFormat(s.format)
+                            ? ChooseSteps<true>(s.rounding.mode)
+                            : ChooseSteps<false>(s.rounding.mode);
   const EncodeOptions c_options;  // c enters rounded to nearest even
   const int64_t panels = (p.n + kCols - 1) / kCols;
   const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;

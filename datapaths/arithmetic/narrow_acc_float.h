@@ -1,5 +1,5 @@
 // narrow-acc in float32 lanes (twice the lanes of double) for block-1
-// accumulation into a narrow float format (fp16, e6m9, ...) of products
+// accumulation into a narrow float format (fp16, bf16, e6m9, ...) of products
 // float32 holds exactly. Each step's sum acc + a b is formed in float32 and
 // rounded to odd there (TwoSum gives the exact error; an inexact sum with
 // an even last bit moves one ulp toward it); rounding that, once more, into
