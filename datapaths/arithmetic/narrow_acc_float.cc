@@ -98,7 +98,11 @@ StepsFn ChooseSteps(Rounding mode) {
 
 bool NarrowFloatLanesOk(const Numerics& n) {
   const AccumulateSpec& s = n.accumulate;
-  return s.block == 1 && !s.promote && !ScalesBlockSums(n) &&
+  // Promotion into fp32 with rne: each chunk's sum joins the wide one by a
+  // float32 addition (its one rounding).
+  const bool promote_ok = !s.promote || (s.promote->format == Fp32() &&
+                                         IsNearestEven(s.promote->rounding));
+  return s.block == 1 && promote_ok && !ScalesBlockSums(n) &&
          s.accumulator_entry == AccumulatorEntry::kInBlock &&
          s.rounding.mode != Rounding::kStochastic &&
          ProductsExactInFp32(n.a.format, n.b.format) &&
@@ -119,27 +123,43 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
   thread_local std::vector<float> b_pack, a_pack;  // reused per thread
   PackColumnPanels<float>(p, kCols, &b_pack);
   PackRowBlocks<float>(p, row_begin, row_end, kRows, &a_pack);
-  std::vector<float> acc(kRows * kCols);
+  std::vector<float> acc(kRows * kCols), wide(acc.size());
+  const bool promote = s.promote.has_value();
+  const int64_t chunk = promote ? s.promote->every : std::max<int64_t>(p.k, 1);
+  const Format& start_format = promote ? s.promote->format : s.format;
   for (int64_t panel = 0; panel < panels; ++panel) {
     const int64_t j0 = panel * kCols, cols = std::min(kCols, p.n - j0);
     for (int64_t block = 0; block < blocks; ++block) {
       const int64_t i0 = row_begin + block * kRows,
                     rows = std::min(kRows, row_end - i0);
       std::fill(acc.begin(), acc.end(), 0.0f);
+      std::fill(wide.begin(), wide.end(), 0.0f);
+      // c starts the accumulator (the wide one under promote), rounded to
+      // it with rne: a float32 value.
+      float* start = promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) {
           const double c = p.c ? p.c[(i0 + r) * p.n + j0 + j] : 0.0;
-          double v = Decode(s.format, Encode(s.format, c, c_options));
+          double v = Decode(start_format, Encode(start_format, c, c_options));
           // As DotProduct: without subnormal results, a tiny start is +0.
-          if (!s.subnormal_outputs && std::fabs(v) < s.format.min_normal())
+          if (!s.subnormal_outputs && std::fabs(v) < start_format.min_normal())
             v = 0.0;
-          acc[r * kCols + j] = static_cast<float>(v);  // a value of the format
+          start[r * kCols + j] = static_cast<float>(v);
         }
-      steps(a_pack.data() + block * p.k * kRows,
-            b_pack.data() + panel * p.k * kCols, 0, p.k, acc.data(), q);
+      for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
+        steps(a_pack.data() + block * p.k * kRows,
+              b_pack.data() + panel * p.k * kCols, k0,
+              std::min(p.k, k0 + chunk), acc.data(), q);
+        if (!promote) continue;
+        for (size_t e = 0; e < acc.size(); ++e) {
+          wide[e] += acc[e];
+          acc[e] = 0.0f;
+        }
+      }
+      const float* total = promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) {
-          const double t = acc[r * kCols + j];
+          const double t = total[r * kCols + j];
           const int64_t i = i0 + r, jj = j0 + j;
           // Non-finite values (Inf/NaN inputs, overflow) take the slow path.
           d[i * p.n + jj] = std::isfinite(t) ? ToOutput(t, p, n.output)
