@@ -249,17 +249,9 @@ void RunTiles(const GemmProblem& p, const Numerics& n, int64_t row_begin,
           std::fill(acc.begin(), acc.end(), 0.0f);
         }
       }
-      const float* total = promote ? wide.data() : acc.data();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          const double t = total[r * cols_t + j];
-          const int64_t i = i0 + r, jj = j0 + j;
-          // Non-finite results take the generic path, which resolves Inf
-          // and NaN inputs the way DotProduct does.
-          d[i * p.n + jj] = std::isfinite(t) && inexact[r * cols_t + j] == 0
-                                ? ToOutput(t, p, n.output)
-                                : GenericElement(p, n, i, jj);
-        }
+      // block_sum's inexact additions take the slow path too.
+      WriteTile(promote ? wide.data() : acc.data(), inexact.data(), cols_t,
+                rows, cols, i0, j0, p, n, d);
     }
   }
 }

@@ -123,6 +123,37 @@ inline double ToOutput(double total, const GemmProblem& p,
   return Decode(out.format, Encode(out.format, scaled, o));
 }
 
+// The accumulator's start for D[i][j], as DotProduct makes it: c rounded
+// with rne into the accumulator format (the promote format under promote),
+// a tiny start flushed to +0 without subnormal results.
+inline double StartValue(const GemmProblem& p, const AccumulateSpec& s,
+                         int64_t i, int64_t j) {
+  const Format& f = s.promote ? s.promote->format : s.format;
+  const double c = p.c ? p.c[i * p.n + j] : 0.0;
+  const double v = Decode(f, Encode(f, c, EncodeOptions{}));
+  return !s.subnormal_outputs && std::fabs(v) < f.min_normal() ? 0.0 : v;
+}
+
+// D for a tile of rows x cols outputs at (i0, j0) from its accumulated
+// totals (row stride `stride`): the output rounding where the total is
+// finite and no step was inexact (inexact: the largest step error per
+// element, or null), else the slow path, which resolves Inf and NaN inputs
+// and overflow as DotProduct does.
+template <typename T>
+void WriteTile(const T* total, const double* inexact, int64_t stride,
+               int64_t rows, int64_t cols, int64_t i0, int64_t j0,
+               const GemmProblem& p, const Numerics& n, double* d) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t e = r * stride + j;
+      const double t = total[e];
+      d[(i0 + r) * p.n + j0 + j] =
+          std::isfinite(t) && (!inexact || inexact[e] == 0)
+              ? ToOutput(t, p, n.output)
+              : GenericElement(p, n, i0 + r, j0 + j);
+    }
+}
+
 inline bool ProductsExactInFp32(const Format& a, const Format& b) {
   if (!a.is_float() || !b.is_float()) return false;
   const int ma = a.layout().mantissa_bits, mb = b.layout().mantissa_bits;

@@ -117,7 +117,6 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
   const StepsFn steps = Float32GridFormat(s.format)
                             ? ChooseSteps<true>(s.rounding.mode)
                             : ChooseSteps<false>(s.rounding.mode);
-  const EncodeOptions c_options;  // c enters rounded to nearest even
   const int64_t panels = (p.n + kCols - 1) / kCols;
   const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;
   thread_local std::vector<float> b_pack, a_pack;  // reused per thread
@@ -126,7 +125,6 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
   std::vector<float> acc(kRows * kCols), wide(acc.size());
   const bool promote = s.promote.has_value();
   const int64_t chunk = promote ? s.promote->every : std::max<int64_t>(p.k, 1);
-  const Format& start_format = promote ? s.promote->format : s.format;
   for (int64_t panel = 0; panel < panels; ++panel) {
     const int64_t j0 = panel * kCols, cols = std::min(kCols, p.n - j0);
     for (int64_t block = 0; block < blocks; ++block) {
@@ -138,14 +136,9 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
       // it with rne: a float32 value.
       float* start = promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          const double c = p.c ? p.c[(i0 + r) * p.n + j0 + j] : 0.0;
-          double v = Decode(start_format, Encode(start_format, c, c_options));
-          // As DotProduct: without subnormal results, a tiny start is +0.
-          if (!s.subnormal_outputs && std::fabs(v) < start_format.min_normal())
-            v = 0.0;
-          start[r * kCols + j] = static_cast<float>(v);
-        }
+        for (int64_t j = 0; j < cols; ++j)
+          start[r * kCols + j] =
+              static_cast<float>(StartValue(p, s, i0 + r, j0 + j));
       for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
         steps(a_pack.data() + block * p.k * kRows,
               b_pack.data() + panel * p.k * kCols, k0,
@@ -156,15 +149,8 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
           acc[e] = 0.0f;
         }
       }
-      const float* total = promote ? wide.data() : acc.data();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          const double t = total[r * kCols + j];
-          const int64_t i = i0 + r, jj = j0 + j;
-          // Non-finite values (Inf/NaN inputs, overflow) take the slow path.
-          d[i * p.n + jj] = std::isfinite(t) ? ToOutput(t, p, n.output)
-                                             : GenericElement(p, n, i, jj);
-        }
+      WriteTile(promote ? wide.data() : acc.data(), nullptr, kCols, rows, cols,
+                i0, j0, p, n, d);
     }
   }
 }

@@ -317,8 +317,6 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
       !block_sum ? nullptr
       : single   ? ChooseScaled<Single>(s.after_block_rounding.mode)
                  : ChooseScaled<Wide>(s.after_block_rounding.mode);
-  const Format& start_format = s.promote ? s.promote->format : s.format;
-  EncodeOptions c_options;  // c enters rounded to nearest even
 
   const int64_t R = rows_per_tile, C = cols_per_tile;
   const int64_t panels = (p.n + C - 1) / C;
@@ -342,14 +340,8 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
       std::fill(inexact.begin(), inexact.end(), 0.0);
       double* start = s.promote ? wide.data() : acc.data();
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          const double c = p.c ? p.c[(i0 + r) * p.n + j0 + j] : 0.0;
-          double v = Decode(start_format, Encode(start_format, c, c_options));
-          // As DotProduct: without subnormal results, a tiny start is +0.
-          if (!s.subnormal_outputs && std::fabs(v) < start_format.min_normal())
-            v = 0.0;
-          start[r * C + j] = v;
-        }
+        for (int64_t j = 0; j < cols; ++j)
+          start[r * C + j] = StartValue(p, s, i0 + r, j0 + j);
       const double* a_block = a_pack.data() + block * p.k * R;
       const double* b_panel = b_pack.data() + panel * p.k * C;
       for (int64_t k0 = 0; k0 < p.k; k0 += chunk) {
@@ -373,17 +365,9 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
         }
         if (s.promote) add_wide(wide.data(), acc.data(), inexact.data(), spec);
       }
-      const double* total = s.promote ? wide.data() : acc.data();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          const int64_t e = r * C + j, i = i0 + r, jj = j0 + j;
-          const double t = total[e];
-          // Inexact steps, non-finite values (Inf/NaN inputs resolve as in
-          // DotProduct) and overflow take the slow path.
-          d[i * p.n + jj] = (std::isfinite(t) && inexact[e] == 0)
-                                ? ToOutput(t, p, n.output)
-                                : GenericElement(p, n, i, jj);
-        }
+      // Inexact steps take the slow path too.
+      WriteTile(s.promote ? wide.data() : acc.data(), inexact.data(), C, rows,
+                cols, i0, j0, p, n, d);
     }
   }
 }

@@ -155,14 +155,8 @@ void PairwiseKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
           std::fill(acc.begin(), acc.end(), 0.0f);
         }
       }
-      const float* total = promote ? wide.data() : acc.data();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j) {
-          const double t = total[r * cols_t + j];
-          const int64_t i = i0 + r, jj = j0 + j;
-          d[i * p.n + jj] = std::isfinite(t) ? ToOutput(t, p, n.output)
-                                             : GenericElement(p, n, i, jj);
-        }
+      WriteTile(promote ? wide.data() : acc.data(), nullptr, cols_t, rows, cols,
+                i0, j0, p, n, d);
     }
   }
 }
