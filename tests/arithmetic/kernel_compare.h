@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "datapaths/arithmetic/isa.h"
 #include "datapaths/arithmetic/kernel_registry.h"
 #include "datapaths/formats/codec.h"
 
@@ -68,6 +69,38 @@ inline int64_t CompareKernel(const char* kernel, const GemmProblem& p,
               << RoundingName(n.output.rounding.mode) << " scale "
               << p.output_scale << " element " << e << ": got " << got[e]
               << " want " << want[e]);
+  }
+  return mismatches;
+}
+
+// `kernel` against the oracle on every instruction-set variant this CPU has
+// (isa.h), on operands from random codes of the numerics' input formats
+// (Inf/NaN at special_rate), c from fp32 codes scaled by 2^-100 or, with
+// huge_c, +-FLT_MAX (accumulators that overflow); first_element keys the
+// random bits. Returns mismatches; counts elements.
+inline int64_t CompareOnEveryIsa(const char* kernel, const Numerics& n,
+                                 int64_t m, int64_t nn, int64_t k,
+                                 double special_rate, bool huge_c,
+                                 uint64_t first_element, std::mt19937_64& rng,
+                                 int64_t* elements) {
+  const std::vector<double> a =
+      CodeValues(n.a.format, m * k, rng, special_rate);
+  const std::vector<double> b =
+      CodeValues(n.b.format, k * nn, rng, special_rate);
+  std::vector<double> c = CodeValues(FormatByName("fp32"), m * nn, rng, 0);
+  for (size_t e = 0; e < c.size(); ++e)
+    c[e] = huge_c ? (e % 2 ? 1 : -1) * std::numeric_limits<float>::max()
+                  : std::ldexp(c[e], -100);
+  GemmProblem p;
+  p.m = m, p.n = nn, p.k = k;
+  p.a = {a.data(), EminOf(n.a.format), nullptr};
+  p.b = {b.data(), EminOf(n.b.format), nullptr};
+  p.c = c.data();
+  p.first_element = first_element;
+  int64_t mismatches = 0;
+  for (Isa isa : SupportedIsas()) {
+    const ScopedIsa forced(isa);
+    mismatches += CompareKernel(kernel, p, n, elements);
   }
   return mismatches;
 }

@@ -33,24 +33,8 @@ Numerics Pairwise(const char* in, int block, std::optional<int> promote) {
 int64_t CompareAllIsas(const Numerics& n, int64_t m, int64_t nn, int64_t k,
                        double special_rate, bool huge_c, std::mt19937_64& rng,
                        int64_t* elements) {
-  const std::vector<double> a =
-      CodeValues(n.a.format, m * k, rng, special_rate);
-  const std::vector<double> b =
-      CodeValues(n.b.format, k * nn, rng, special_rate);
-  std::vector<double> c = CodeValues(FormatByName("fp32"), m * nn, rng, 0);
-  for (size_t e = 0; e < c.size(); ++e)
-    c[e] = huge_c ? (e % 2 ? 1 : -1) * FLT_MAX : std::ldexp(c[e], -100);
-  GemmProblem p;
-  p.m = m, p.n = nn, p.k = k;
-  p.a = {a.data(), EminOf(n.a.format), nullptr};
-  p.b = {b.data(), EminOf(n.b.format), nullptr};
-  p.c = c.data();
-  int64_t mismatches = 0;
-  for (Isa isa : SupportedIsas()) {
-    const ScopedIsa forced(isa);
-    mismatches += CompareKernel("pairwise", p, n, elements);
-  }
-  return mismatches;
+  return CompareOnEveryIsa("pairwise", n, m, nn, k, special_rate, huge_c, 0,
+                           rng, elements);
 }
 
 TEST_CASE("pairwise kernel equals the slow path") {
