@@ -300,9 +300,35 @@ enum class VecMode { kNone, kExact, kWide };
 
 int MaxExponent(const Format& f) { return std::ilogb(f.max_finite()); }
 
+// Whether the kExact form holds, given that every product's alignment
+// exponent ea + eb lies in [pair_lo, pair_hi] (by the formats or by the
+// values); if so, sets the floor of T's exponent and the clamp of M.
+// T = 2^(width - max(M, floor)) must be a normal float32, and so must
+// acc * T when M lies below the floor (then the lane has no non-zero
+// product, and the accumulator's term is acc * T * 2^(floor - M), TileBody).
+// A floor below pair_lo changes no lane that has a product; it is lowered
+// until acc * T stays normal and 2^(floor - M) finite.
+bool FitExactForm(const BlockFmaParams& q, int pair_lo, int pair_hi,
+                  VecParams* v) {
+  const int floor = std::min(
+      {pair_lo, q.width + q.emin_acc - q.macc + 126, q.emin_acc + 127});
+  // Lanes with a non-zero term have M >= min(pair_lo, emin_acc) already;
+  // the clamp only keeps scales finite elsewhere (but for
+  // min_alignment_exponent, which is the datapath's own).
+  int clamp = std::min(floor, q.emin_acc);
+  if (q.has_min_align) clamp = std::max(clamp, q.min_align);
+  const int max_m = std::max({pair_hi, MaxExponent(*q.acc_format), clamp});
+  if (q.width - floor > 127 || q.width - max_m < -126 || floor - clamp > 127)
+    return false;
+  v->min_pair_m = floor;
+  v->clamp_m = clamp;
+  return true;
+}
+
 // Which form of the vectorized path covers these numerics, if any.
 VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
-                      const BlockFmaParams& q, VecParams* v) {
+                      const BlockFmaParams& q, int64_t row_begin,
+                      int64_t row_end, VecParams* v) {
   const Format& facc = *q.acc_format;
   const int64_t block = n.accumulate.block;
   // Terms lie below 2^(width + 2): cvtt must hold each, and one block's
@@ -334,15 +360,27 @@ VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
               block * term_max + (int64_t{1} << (q.width + 1)) <= INT32_MAX;
   v->nearest_even = q.nearest_even;
   v->after_block = q.after_block;
-  const int max_m = std::max({MaxExponent(n.a.format) + MaxExponent(n.b.format),
-                              MaxExponent(facc), v->clamp_m});
-  // kExact: T = 2^(width - max(M, emin_a + emin_b)) a normal float32.
-  // The accumulator's term, as acc * T * 2^(max(M, emin_a + emin_b) - M),
-  // needs acc * T normal when the second factor exceeds 1 (TileBody).
+  v->fast_round = q.result_bits == 23 || q.result_bits <= 21;
+  // kExact where the formats guarantee that every product is a float32
+  // value (FP8, fp16), else where this GEMM's values do (bf16 and tf32 whose
+  // values keep to a few dozen binades, as data does): one scan of rows
+  // [row_begin, row_end) of A and of B, O(k (m + n)) against the tiles'
+  // O(m n k).
   if (ProductsExactInFp32(n.a.format, n.b.format) &&
-      q.width - v->min_pair_m <= 127 && q.width - max_m >= -126 &&
-      q.emin_acc - q.macc + q.width - v->min_pair_m >= -126)
+      FitExactForm(q, p.a.emin + p.b.emin,
+                   MaxExponent(n.a.format) + MaxExponent(n.b.format), v))
     return VecMode::kExact;
+  if ((q.ma + 1) + (q.mb + 1) <= 24) {
+    const ValueExtent a =
+        ExtentOf(p.a.values + row_begin * p.k, (row_end - row_begin) * p.k);
+    const ValueExtent b = ExtentOf(p.b.values, p.k * p.n);
+    // Alignment exponents: a value's own, or its format's emin below it.
+    if (a.max_bits > 0 && b.max_bits > 0 && ProductsExactInFp32(a, b) &&
+        FitExactForm(
+            q, std::max(a.lead_low, p.a.emin) + std::max(b.lead_low, p.b.emin),
+            (a.high - 1) + (b.high - 1), v))
+      return VecMode::kExact;
+  }
   if ((q.ma + 1) + (q.mb + 1) <= 24 && v->width_minus_mab <= 127)
     return VecMode::kWide;
   return VecMode::kNone;
@@ -535,13 +573,28 @@ bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
          width >= s.format.layout().mantissa_bits - 40;
 }
 
+const char* BlockFmaVectorForm(const Numerics& n, const GemmProblem& p) {
+  if (!BlockFmaKernelApplies(n, p)) return "none";
+  const BlockFmaParams q = MakeParams(n);
+  VecParams v{};
+  switch (ChooseVecMode(n, p, q, 0, p.m, &v)) {
+    case VecMode::kExact:
+      return "exact";
+    case VecMode::kWide:
+      return "wide";
+    case VecMode::kNone:
+      break;
+  }
+  return "scalar";
+}
+
 void BlockFmaKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
                     int64_t row_end, double* d) {
   const BlockFmaParams q = MakeParams(n);
   VecParams vq{};
   const VecMode mode = FewOutputs(row_begin, row_end, p)
                            ? VecMode::kNone  // the scalar path is faster
-                           : ChooseVecMode(n, p, q, &vq);
+                           : ChooseVecMode(n, p, q, row_begin, row_end, &vq);
   if (mode != VecMode::kNone &&
       VectorKernel(p, n, q, mode, vq, row_begin, row_end, d))
     return;

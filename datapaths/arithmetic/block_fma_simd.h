@@ -19,17 +19,19 @@
 //           an integer below 2^53 times a power of two: exact).
 //
 // Pass 2 comes in two forms:
-//  - kExact (formats whose products float32 holds exactly: FP8, fp16): a
-//    and b are their own float values; a * b is exact, and multiplying by
-//    the lane's T = 2^(width - M) is exact whenever the result is at least
-//    2^-126; below that it is < 1 and truncates to 0 however it rounds. It
-//    never reaches 2^(width + 2) (M >= ea + eb, significands < 2 each).
-//    Lanes whose M lies below emin_a + emin_b have no non-zero product: T
-//    is taken at that exponent there, to stay a float32.
-//  - kWide (bf16, tf32: exponents beyond float32's range): a and b are their
-//    signed integer significands (a product below 2^24: exact), scaled per
-//    product by 2^s, s = ea + eb - ma - mb + width - M, clamped below at
-//    -126 (then the term is below 2^-102: 0 anyway).
+//  - kExact (products that float32 holds exactly: FP8 and fp16 by their
+//    formats; bf16 and tf32 when this GEMM's values keep to a range where
+//    they do): a and b are their own float values; a * b is exact, and
+//    multiplying by the lane's T = 2^(width - M) is exact whenever the
+//    result is at least 2^-126; below that it is < 1 and truncates to 0
+//    however it rounds. It never reaches 2^(width + 2) (M >= ea + eb,
+//    significands < 2 each). Lanes whose M lies below a floor that no
+//    product's ea + eb lies below have no non-zero product: T is taken at
+//    the floor there, to stay a float32.
+//  - kWide (bf16, tf32 on values whose products leave float32): a and b
+//    are their signed integer significands (a product below 2^24: exact),
+//    scaled per product by 2^s, s = ea + eb - ma - mb + width - M, clamped
+//    below at -126 (then the term is below 2^-102: 0 anyway).
 //
 // Zero inputs carry the exponent kZeroExp, far below any real one, so that
 // zero products never raise M, and lanes whose terms are all zero are told
@@ -43,44 +45,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "datapaths/arithmetic/block_fma_finish.h"
+#include "datapaths/arithmetic/block_fma_lanes.h"
 #include "datapaths/arithmetic/isa_target.h"
 
 namespace gemmsim::block_fma_simd {
-
-// Real exponents stay within +-300; sums of two sentinels or of a sentinel
-// and a bias stay far from int32's limits.
-constexpr int32_t kZeroExp = -(1 << 20);
-constexpr int32_t kAnyBelow = -(1 << 19);
-
-template <int W>
-struct Vec {
-  typedef int32_t I __attribute__((vector_size(W * 4)));
-  typedef uint32_t U __attribute__((vector_size(W * 4)));
-  typedef float F __attribute__((vector_size(W * 4)));
-  // Half vectors, and double / int64 lanes for half of W.
-  typedef int32_t IH __attribute__((vector_size(W * 2)));
-  typedef float FH __attribute__((vector_size(W * 2)));
-  typedef int64_t L __attribute__((vector_size(W * 4)));
-  typedef double D __attribute__((vector_size(W * 4)));
-};
-
-// Parameters of the vectorized path, fixed per GEMM.
-struct VecParams {
-  int32_t width;
-  int32_t width_minus_mab;  // width - ma - mb
-  int32_t result_bits;
-  int32_t emin_acc;
-  int32_t emax_acc;    // exponent of the accumulator's largest finite value
-  int32_t clamp_m;     // M never below: min_alignment_exponent, or lower
-  int32_t min_pair_m;  // emin_a + emin_b: T's exponent stays in range
-  double max_finite;   // of the accumulator format
-  int32_t max_finite_bits;  // the same as float32 bits
-  bool nearest_even;        // else toward zero
-  // accumulator_entry after_block (fp32, rne after the block): see TileBody.
-  bool after_block;
-  bool narrow;  // a block's total fits int32: FinishNarrow
-  bool split;   // a block's products may pass int32: two partial sums
-};
 
 // One tile: R rows x W columns over the k range [0, kc) of a chunk (whole
 // blocks, but for the last block of K). a_*: kc x R (k-major), b_*: kc x W.
@@ -96,219 +65,6 @@ struct TileArgs {
   float* acc;
   const VecParams* q;
 };
-
-// Per-lane helpers; vectors go by reference, so none crosses a call ABI.
-template <typename V>
-inline __attribute__((always_inline)) void SetMax(V& a, const V& b) {
-  a = a > b ? a : b;
-}
-template <typename V>
-inline __attribute__((always_inline)) void SetMin(V& a, const V& b) {
-  a = a < b ? a : b;
-}
-template <typename V>
-inline __attribute__((always_inline)) void Clamp(V& a, int lo, int hi) {
-  SetMax(a, V{} + lo);
-  SetMin(a, V{} + hi);
-}
-
-// Sticky alignment (SPEC.md "Accumulation"): a term cut on the grid keeps
-// one more bit, and that bit ORs every bit cut below it. The grid is then
-// one bit finer (VecParams::width counts that bit); t = cvtt(x) is the
-// term cut toward zero, and a cut x (x != t, or a non-zero `source`, the
-// product or accumulator, that underflowed to x = 0) with an even |t| gets
-// |t| + 1, toward x's sign. x is finite, and back = float(t) exact (|x| >=
-// 2^23 is an integer): back has x's sign unless t = 0 (then back = +0), so
-// x != back as values exactly when their bits differ outside the sign bit.
-// The tests are sign bits of integer expressions (u | -u has its sign bit
-// set exactly when u != 0), not vector comparisons: GCC 12 scalarizes the
-// AND of two comparison masks in these AVX-512 tiles (sticky ran 7x
-// slower than plain truncation).
-template <int W>
-inline __attribute__((always_inline)) void Jam(const typename Vec<W>::F& x,
-                                               const typename Vec<W>::F& source,
-                                               typename Vec<W>::I& t) {
-  using I = typename Vec<W>::I;
-  using U = typename Vec<W>::U;
-  using F = typename Vec<W>::F;
-  const F back = __builtin_convertvector(t, F);
-  const U xu = reinterpret_cast<U>(x) << 1;  // |x|, moved up by one bit
-  const U su = reinterpret_cast<U>(source) << 1;
-  const U du = (reinterpret_cast<U>(back) ^ reinterpret_cast<U>(x)) << 1;
-  const U cut = (du | -du) | ((su | -su) & ~(xu | -xu));
-  const U even = ~(reinterpret_cast<U>(t) << 31);
-  const I jam = reinterpret_cast<I>(cut & even) >> 31;  // 0 or -1
-  const I toward = (reinterpret_cast<I>(x) >> 31) | 1;  // -1 or +1
-  t += jam & toward;
-}
-
-// The end of a block for W lanes, when the block's total (products and
-// accumulator term) fits int32: acc <- round(acc + sum) on the grid
-// 2^(m - width), in int32 and float32 lanes. With acc_in_sum, sum already
-// holds the accumulator's term. Sets exc where the scalar path must take
-// over.
-// Rounding mode and acc_in_sum are plain flags (fixed per GEMM, tested once
-// per block): only what the inner loops see is a template parameter.
-template <int W, bool kSticky>
-inline __attribute__((always_inline)) void FinishNarrow(
-    const VecParams& q, bool acc_in_sum, const typename Vec<W>::I& m,
-    const typename Vec<W>::U& sum, const typename Vec<W>::I& any,
-    typename Vec<W>::F& acc, typename Vec<W>::I& exc) {
-  using I = typename Vec<W>::I;
-  using U = typename Vec<W>::U;
-  using F = typename Vec<W>::F;
-  const I acc_bits = reinterpret_cast<I>(acc);
-  U total = sum;
-  if (!acc_in_sum) {
-    // The accumulator's term: |acc| = sig 2^(e - 150) (float32 fields),
-    // cut to the grid: sig 2^(e - 150 + width - m), toward zero.
-    const I field = (acc_bits >> 23) & 0xff;
-    const I sig = (acc_bits & 0x7fffff) | ((field != 0) & (1 << 23));
-    I e = field;
-    SetMax(e, I{} + 1);
-    const I s = e - (127 + 23) + q.width - m;
-    I left = s, right = -s;
-    Clamp(left, 0, 31);
-    Clamp(right, 0, 31);  // sig < 2^24: a shift by 31 leaves 0
-    const U sign = reinterpret_cast<U>(acc_bits >> 31);
-    U term = (reinterpret_cast<U>(sig) << reinterpret_cast<U>(left)) >>
-             reinterpret_cast<U>(right);
-    if constexpr (kSticky) {  // the bits shifted out, OR'ed into bit 0
-      const U lost =
-          reinterpret_cast<U>(sig) & ~(~U{} << reinterpret_cast<U>(right));
-      term |= reinterpret_cast<U>(lost != 0) & 1;
-    }
-    total += (term ^ sign) - sign;  // wrapping adds land on the int32 total
-  }
-  const U neg = reinterpret_cast<U>(reinterpret_cast<I>(total) >> 31);
-  const U mag = (total ^ neg) - neg;  // < 2^31
-  // floor(log2 mag): float32's exponent field, less one where the
-  // conversion rounded up to the next power of two. mag = 0: -128.
-  const F fmag = __builtin_convertvector(reinterpret_cast<I>(mag), F);
-  I lead_x = (reinterpret_cast<I>(fmag) >> 23) - 127;
-  I lead_count = lead_x;
-  Clamp(lead_count, 0, 31);
-  lead_x += reinterpret_cast<I>(mag >> reinterpret_cast<U>(lead_count)) == 0;
-  // The quantum 2^(grid + shift), grid = m - width. shift <= 0 keeps
-  // every bit: mag itself (then below 2^24) times 2^grid.
-  I shift = lead_x;
-  SetMax(shift, q.emin_acc + q.width - m);
-  shift -= q.result_bits;
-  SetMax(shift, I{});
-  I down = shift;
-  SetMin(down, I{} + 31);  // mag < 2^31: a shift by 31 leaves 0
-  const U du = reinterpret_cast<U>(down);
-  U kept = mag >> du;
-  if (q.nearest_even) {
-    // mag + half - 1 + (kept's lowest bit), cut: ties to even (no carry
-    // out: mag < 2^31). A true shift of 32 or more leaves 0 (mag < 2^31 is
-    // below half a quantum).
-    const U half = ((U{} + 1) << du) >> 1;
-    const U round = (half - 1 + (kept & 1)) & reinterpret_cast<U>(shift > 0);
-    kept = ((mag + round) >> du) & reinterpret_cast<U>(shift < 32);
-  }
-  // kept 2^quantum: kept < 2^24 converts exactly, and the two scalings
-  // are exact (the first lands in float32's normal range, the second, when
-  // quantum < -126, on a value of the accumulator format).
-  const I quantum = shift + m - q.width;
-  I q1 = quantum;
-  SetMax(q1, I{} - 126);
-  const F value = __builtin_convertvector(reinterpret_cast<I>(kept), F) *
-                  reinterpret_cast<F>((q1 + 127) << 23) *
-                  reinterpret_cast<F>((quantum - q1 + 127) << 23);
-  // Overflow: lead > emax_acc, or value > max_finite (value >= 0: its bits
-  // order as the values do). As sign masks of differences: GCC 12 would
-  // expand these comparisons lane by lane. The differences wrap in unsigned
-  // lanes: lanes outside the block (any == 0) hold arbitrary bits, whose
-  // signed difference could overflow (undefined; UBSan found it).
-  const I lead = lead_x + m - q.width;
-  const U lead_margin =
-      static_cast<uint32_t>(q.emax_acc) - reinterpret_cast<U>(lead);
-  const U value_margin =
-      static_cast<uint32_t>(q.max_finite_bits) - reinterpret_cast<U>(value);
-  const I over = (reinterpret_cast<I>(lead_margin) >> 31) |
-                 (reinterpret_cast<I>(value_margin) >> 31);
-  exc |= over | (~any & (acc_bits >> 31));
-  acc = reinterpret_cast<F>(
-      (reinterpret_cast<U>(value) & ~reinterpret_cast<U>(over)) |
-      (neg & 0x80000000u));
-}
-
-// The same for totals beyond int32, in double lanes, half a vector at a
-// time (a double vector of W lanes would not be native). kSplit: the
-// block's products came in two int32 partial sums, sum and first (a block
-// whose sum may pass int32); both are below 2^31, so their double sum is
-// exact.
-template <int W, bool kSplit, bool kSticky>
-inline __attribute__((always_inline)) void FinishWide(
-    const VecParams& q, const typename Vec<W>::I& m,
-    const typename Vec<W>::U& sum, const typename Vec<W>::U& first,
-    const typename Vec<W>::I& any, typename Vec<W>::F& acc,
-    typename Vec<W>::I& exc) {
-  using IH = typename Vec<W>::IH;
-  using FH = typename Vec<W>::FH;
-  using L = typename Vec<W>::L;
-  using D = typename Vec<W>::D;
-  constexpr size_t kHalf = sizeof(IH);
-  for (int h = 0; h < 2; ++h) {
-    IH mh, sh, anyh;
-    FH ah;
-    std::memcpy(&mh, reinterpret_cast<const char*>(&m) + h * kHalf, kHalf);
-    std::memcpy(&sh, reinterpret_cast<const char*>(&sum) + h * kHalf, kHalf);
-    std::memcpy(&anyh, reinterpret_cast<const char*>(&any) + h * kHalf, kHalf);
-    std::memcpy(&ah, reinterpret_cast<const char*>(&acc) + h * kHalf, kHalf);
-    const D old = __builtin_convertvector(ah, D);
-    const L ml = __builtin_convertvector(mh, L);
-    // The accumulator's term: |acc| 2^(width - m) is exact in double and
-    // below 2^(width + 1); cvtt cuts it toward zero.
-    const D t_scale = reinterpret_cast<D>((q.width + 1023 - ml) << 52);
-    const D scaled_acc = old * t_scale;
-    IH acc_term = __builtin_convertvector(scaled_acc, IH);
-    if constexpr (kSticky) {
-      const D back = __builtin_convertvector(acc_term, D);
-      const IH cut = __builtin_convertvector(back != scaled_acc, IH);
-      const IH jam = cut & ((acc_term & 1) == 0);
-      const IH toward = (reinterpret_cast<IH>(ah) >> 31) | 1;
-      acc_term += jam & toward;
-    }
-    D total =
-        __builtin_convertvector(sh, D) + __builtin_convertvector(acc_term, D);
-    if constexpr (kSplit) {
-      IH fh;
-      std::memcpy(&fh, reinterpret_cast<const char*>(&first) + h * kHalf,
-                  kHalf);
-      total += __builtin_convertvector(fh, D);
-    }
-    const L bits = reinterpret_cast<L>(total);
-    const L sign = bits & (L{} + INT64_MIN);
-    const L mag = bits ^ sign;
-    // lead = floor(log2 |total|) + grid; for total = 0, far below emin.
-    const L grid = ml - q.width;
-    L quantum = (mag >> 52) - 1023 + grid;
-    SetMax(quantum, L{} + q.emin_acc);
-    quantum -= q.result_bits;
-    L shift = quantum - grid;
-    SetMax(shift, L{});
-    // The magnitude in units of the quantum (below 2^52: the magic
-    // constant rounds it to an integer, to nearest even), then cut toward
-    // zero if asked.
-    const D y =
-        reinterpret_cast<D>(mag) * reinterpret_cast<D>((1023 - shift) << 52);
-    D kept = (y + 0x1p52) - 0x1p52;
-    if (!q.nearest_even) kept = kept > y ? kept - 1 : kept;
-    D value = kept * reinterpret_cast<D>((shift + grid + 1023) << 52);
-    const L fine = value <= q.max_finite;
-    value = reinterpret_cast<D>((reinterpret_cast<L>(value) & fine) | sign);
-    const FH nh = __builtin_convertvector(value, FH);
-    const IH bad = __builtin_convertvector(~fine, IH) |
-                   (~anyh & (reinterpret_cast<IH>(ah) >> 31));
-    std::memcpy(reinterpret_cast<char*>(&acc) + h * kHalf, &nh, kHalf);
-    IH eh;
-    std::memcpy(&eh, reinterpret_cast<const char*>(&exc) + h * kHalf, kHalf);
-    eh |= bad;
-    std::memcpy(reinterpret_cast<char*>(&exc) + h * kHalf, &eh, kHalf);
-  }
-}
 
 // One tile (TileArgs), block after block: pass 1 and pass 2 for all R rows
 // (one load of B serves them all), then the end of the block per row.
@@ -433,25 +189,53 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
       if constexpr (kSplit) wide_terms(kb, mid, first);
       wide_terms(mid, ke, sum);
     }
-    for (int r = 0; r < R; ++r) {
-      F& into = acc[r];
-      F block_sum = F{};
-      F& target = after ? block_sum : into;
-      if constexpr (kNarrow)
-        FinishNarrow<W, kSticky>(q, !kWide || after, m[r], sum[r], any[r],
-                                 target, exc[r]);
-      else
-        FinishWide<W, kSplit, kSticky>(q, m[r], sum[r], first[r], any[r],
-                                       target, exc[r]);
-      if (after) {
-        const I bits = reinterpret_cast<I>(into);
-        into += block_sum;  // the one float32 rne addition
-        // |into| above max finite (Inf) as a sign mask of the difference.
-        const U margin = static_cast<uint32_t>(q.max_finite_bits) -
-                         (reinterpret_cast<U>(into) & 0x7fffffffu);
-        exc[r] |=
-            (reinterpret_cast<I>(margin) >> 31) | (~any[r] & (bits >> 31));
+    // The end of the block, row by row, from `start` (the accumulator, or
+    // 0 for after_block's block sum) into `result`. Narrow totals round by
+    // float32's conversion (RoundFast) unless a lane of the tile needs
+    // RoundNarrow (subnormal or overflowing results: rare), then all rows
+    // take it.
+    F start[R], result[R];
+    for (int r = 0; r < R; ++r) start[r] = after ? F{} : acc[r];
+    if constexpr (kNarrow) {
+      U total[R];
+      I slow = I{};
+      for (int r = 0; r < R; ++r) {
+        NarrowTotal<W, kSticky>(q, !kWide || after, m[r], sum[r], start[r],
+                                total[r]);
+        if (q.fast_round) {
+          I lane_slow;
+          RoundFast<W>(q, m[r], total[r], result[r], lane_slow);
+          slow |= lane_slow;
+        }
       }
+      const bool fast = q.fast_round && !AnyLane<W>(slow);
+      for (int r = 0; r < R; ++r) {
+        if (fast) {
+          exc[r] |= ~any[r] & (reinterpret_cast<I>(start[r]) >> 31);
+        } else {
+          result[r] = start[r];
+          RoundNarrow<W>(q, m[r], total[r], any[r], result[r], exc[r]);
+        }
+      }
+    } else {
+      for (int r = 0; r < R; ++r) {
+        result[r] = start[r];
+        FinishWide<W, kSplit, kSticky>(q, m[r], sum[r], first[r], any[r],
+                                       result[r], exc[r]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      if (!after) {
+        acc[r] = result[r];
+        continue;
+      }
+      F& into = acc[r];
+      const I bits = reinterpret_cast<I>(into);
+      into += result[r];  // the one float32 rne addition
+      // |into| above max finite (Inf) as a sign mask of the difference.
+      const U margin = static_cast<uint32_t>(q.max_finite_bits) -
+                       (reinterpret_cast<U>(into) & 0x7fffffffu);
+      exc[r] |= (reinterpret_cast<I>(margin) >> 31) | (~any[r] & (bits >> 31));
     }
   }
   for (int r = 0; r < R; ++r) {

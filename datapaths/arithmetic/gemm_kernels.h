@@ -42,6 +42,10 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& numerics,
 bool BlockFmaKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void BlockFmaKernel(const GemmProblem& p, const Numerics& numerics,
                     int64_t row_begin, int64_t row_end, double* d);
+// Which form of its vector tiles the block-FMA kernel takes for the whole
+// of p (block_fma_simd.h): "exact", "wide", "scalar", or "none" where the
+// kernel does not apply. For tests and benchmarks.
+const char* BlockFmaVectorForm(const Numerics& numerics, const GemmProblem& p);
 
 // Integer inputs (<= 16 bits) into a signed int<W> accumulator (W <= 48),
 // block 1, wrapping or saturating at every step, in int64.

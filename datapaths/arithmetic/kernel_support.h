@@ -170,8 +170,9 @@ inline bool ProductsExactInFp32(const Format& a, const Format& b) {
 // (values = element * block scale) need it: their range is the data's.
 struct ValueExtent {
   int max_bits = 0;
-  int low = INT32_MAX;   // min over values of the lowest set bit's exponent
-  int high = INT32_MIN;  // max over values of floor(log2 |x|) + 1
+  int low = INT32_MAX;       // min over values of the lowest set bit's exponent
+  int high = INT32_MIN;      // max over values of floor(log2 |x|) + 1
+  int lead_low = INT32_MAX;  // min over values of floor(log2 |x|)
   bool double_subnormal = false;
 };
 
@@ -191,6 +192,7 @@ inline ValueExtent ExtentOf(const double* values, int64_t count) {
     e.max_bits = std::max(e.max_bits, 53 - zeros);
     e.low = std::min(e.low, exponent - 52 + zeros);
     e.high = std::max(e.high, exponent + 1);
+    e.lead_low = std::min(e.lead_low, exponent);
   }
   return e;
 }
@@ -200,14 +202,16 @@ inline ValueExtent ExtentOf(const double* values, int64_t count) {
 // lowest at or above 2^-149 (float32's smallest subnormal), all below
 // 2^128 (then at most FLT_MAX: 24 bits). For block-scaled operands, where
 // the formats alone do not bound the values (ProductsExactInFp32).
-inline bool ValuesAndProductsExactInFp32(const GemmProblem& p) {
-  const ValueExtent a = ExtentOf(p.a.values, p.m * p.k);
-  const ValueExtent b = ExtentOf(p.b.values, p.k * p.n);
+inline bool ProductsExactInFp32(const ValueExtent& a, const ValueExtent& b) {
   if (a.double_subnormal || b.double_subnormal) return false;
   if (a.max_bits == 0 || b.max_bits == 0) return true;  // all zero
   return a.max_bits + b.max_bits <= 24 && a.low >= -149 && b.low >= -149 &&
          a.low + b.low >= -149 && a.high <= 128 && b.high <= 128 &&
          a.high + b.high <= 128;
+}
+inline bool ValuesAndProductsExactInFp32(const GemmProblem& p) {
+  return ProductsExactInFp32(ExtentOf(p.a.values, p.m * p.k),
+                             ExtentOf(p.b.values, p.k * p.n));
 }
 
 // Whether every product of this problem's A and B values is a float32

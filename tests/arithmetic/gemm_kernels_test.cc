@@ -2,6 +2,8 @@
 // random operands drawn uniformly over every finite code of the input
 // formats (so subnormals, maxima and signed zeros appear), on operands with
 // Inf and NaN, and on accumulations that overflow.
+#include "datapaths/arithmetic/gemm_kernels.h"
+
 #include <doctest/doctest.h>
 
 #include <bit>
@@ -9,51 +11,26 @@
 #include <cstdlib>
 #include <limits>
 #include <random>
+#include <string>
 
 #include "datapaths/arithmetic/dot_product.h"
 #include "datapaths/arithmetic/gemm.h"
 #include "datapaths/arithmetic/isa.h"
 #include "datapaths/arithmetic/kernel_support.h"
 #include "datapaths/formats/codec.h"
+#include "tests/arithmetic/kernel_compare.h"
 
 namespace gemmsim {
 namespace {
+
+using testing::AfterBlock;
+using testing::BlockFma;
+using testing::Sticky;
 
 Numerics Fp8AccFp32() {
   Numerics n;
   n.a.format = n.b.format = FormatByName("e4m3fn");
   return n;  // accumulate fp32 rne block 1 exact, output fp32
-}
-
-Numerics BlockFma(const char* in, const char* acc, int block, int extra,
-                  Rounding mode, std::optional<int> min_align) {
-  Numerics n;
-  n.a.format = n.b.format = FormatByName(in);
-  n.accumulate.format = FormatByName(acc);
-  n.accumulate.block = block;
-  n.accumulate.alignment = Alignment::kTruncate;
-  n.accumulate.extra_bits = extra;
-  n.accumulate.adder_fraction_bits = 23;
-  n.accumulate.rounding.mode = mode;
-  n.accumulate.overflow = Overflow::kInfinity;
-  n.accumulate.min_alignment_exponent = min_align;
-  n.output.format = FormatByName(acc);
-  return n;
-}
-
-// The b200-e4m3-fp32 preset's datapath: the block alone is cut and rounded
-// toward zero, then added to the accumulator with rne (after_block).
-Numerics AfterBlock(const char* in, Rounding mode) {
-  Numerics n = BlockFma(in, "fp32", 32, 2, mode, -133);
-  n.accumulate.accumulator_entry = AccumulatorEntry::kAfterBlock;
-  return n;
-}
-
-// The same datapath with sticky alignment: every term's lowest kept bit
-// ORs the bits cut below it.
-Numerics Sticky(Numerics n) {
-  n.accumulate.sticky = true;
-  return n;
 }
 
 std::vector<double> RandomValues(const Format& f, size_t count,
@@ -334,197 +311,6 @@ TEST_CASE("few-output problems (batched dot products) equal the slow path") {
 
 namespace gemmsim {
 namespace {
-
-// Gemm (block-fma, on every instruction-set variant: the CPU running the
-// tests may have them all) against DotProduct, bit for bit, on the given
-// operands; c empty: no addend. Returns mismatches; counts elements.
-int64_t CompareBlockFma(const Numerics& n, int64_t m, int64_t nn, int64_t k,
-                        const std::vector<double>& a,
-                        const std::vector<double>& b,
-                        const std::vector<double>& c, int64_t* elements) {
-  GemmProblem p;
-  p.m = m;
-  p.n = nn;
-  p.k = k;
-  p.a = {a.data(), n.a.format.min_normal_exponent(), nullptr};
-  p.b = {b.data(), n.b.format.min_normal_exponent(), nullptr};
-  p.c = c.empty() ? nullptr : c.data();
-  REQUIRE(GemmKernelName(n, p) == "block-fma");
-  std::vector<double> want(static_cast<size_t>(m * nn));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < nn; ++j) {
-      want[i * nn + j] = kernel_support::GenericElement(p, n, i, j);
-    }
-  int64_t mismatches = 0;
-  for (Isa isa : SupportedIsas()) {
-    const ScopedIsa forced(isa);
-    std::vector<double> d(static_cast<size_t>(m * nn));
-    Gemm(p, n, d.data(), 2);
-    for (int64_t e = 0; e < m * nn; ++e) {
-      const bool same = std::isnan(want[e])
-                            ? std::isnan(d[e])
-                            : std::bit_cast<uint64_t>(want[e]) ==
-                                  std::bit_cast<uint64_t>(d[e]);
-      if (!same && mismatches++ < 3)
-        MESSAGE(IsaName(isa)
-                << " element " << e << ": got " << d[e] << " want " << want[e]);
-      ++*elements;
-    }
-  }
-  return mismatches;
-}
-
-TEST_CASE("block-fma kernel equals the slow path on larger shapes") {
-  // Rows not a multiple of the vector tiles' (8, 4, 2), columns not a
-  // multiple of their lanes (16, 8, 4), K not a multiple of the block.
-  const Numerics models[] = {
-      BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133),
-      BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21),
-      BlockFma("bf16", "fp32", 8, 1, Rounding::kTowardZero, std::nullopt),
-      BlockFma("e5m2", "fp32", 32, -10, Rounding::kTowardZero, -133),
-      BlockFma("fp16", "fp32", 16, 2, Rounding::kTowardZero, -133),
-      AfterBlock("e4m3fn", Rounding::kTowardZero),
-      AfterBlock("e5m2", Rounding::kTowardZero),
-      AfterBlock("bf16", Rounding::kNearestEven),
-      Sticky(BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133)),
-      Sticky(BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21)),
-      Sticky(
-          BlockFma("bf16", "fp32", 8, 1, Rounding::kTowardZero, std::nullopt)),
-      Sticky(BlockFma("fp16", "fp32", 16, 2, Rounding::kNearestEven, -133)),
-      Sticky(AfterBlock("e4m3fn", Rounding::kTowardZero)),
-      Sticky(BlockFma("tf32", "fp32", 4, 1, Rounding::kTowardZero, -132)),
-      Sticky(BlockFma("bf16", "fp32", 8, 0, Rounding::kNearestEven, -133)),
-  };
-  int64_t elements = 0, mismatches = 0;
-  uint64_t seed = 500;
-  for (const Numerics& n : models) {
-    for (const double special_rate : {0.0, 0.004}) {
-      const int64_t m = 9, nn = 70, k = special_rate > 0 ? 97 : 100;
-      std::mt19937_64 rng(seed++);
-      const std::vector<double> a =
-          RandomValues(n.a.format, m * k, rng, special_rate);
-      const std::vector<double> b =
-          RandomValues(n.b.format, k * nn, rng, special_rate);
-      std::vector<double> c =
-          RandomValues(FormatByName("fp32"), m * nn, rng, special_rate);
-      for (double& x : c) x = std::ldexp(x, -100);
-      mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
-    }
-  }
-  CHECK(mismatches == 0);
-  // Each comparison runs every instruction-set variant this CPU has.
-  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == 15 * 2 * variants * 9 * 70);
-}
-
-// bf16 and tf32 (the vectors' wide form) on values of moderate range:
-// random codes over all of bf16 overflow an fp32 accumulator within a
-// block or two, and the overflowed elements go to the scalar path, so the
-// vector path's own accumulator term needs operands that keep it finite.
-TEST_CASE(
-    "block-fma kernel's wide form equals the slow path on moderate values") {
-  int64_t elements = 0, mismatches = 0;
-  std::mt19937_64 rng(81);
-  int runs = 0;
-  for (const char* in : {"bf16", "tf32"}) {
-    for (const bool sticky : {false, true}) {
-      for (const int block : {4, 8}) {
-        Numerics n =
-            BlockFma(in, "fp32", block, 0, Rounding::kTowardZero, std::nullopt);
-        n.accumulate.sticky = sticky;
-        const int64_t m = 9, nn = 37, k = 70;
-        std::vector<double> a =
-            RandomValues(FormatByName("e5m2"), m * k, rng, 0);
-        std::vector<double> b =
-            RandomValues(FormatByName("e5m2"), k * nn, rng, 0);
-        for (double& x : a) x *= 1.0 + 0x1p-5;  // 8 significant bits at most
-        for (double& x : b) x *= 1.0 + 0x1p-4;
-        std::vector<double> c =
-            RandomValues(FormatByName("e5m2"), m * nn, rng, 0);
-        mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
-        ++runs;
-      }
-    }
-  }
-  CHECK(mismatches == 0);
-  CHECK(runs == 8);
-  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == 8 * variants * 9 * 37);
-}
-
-TEST_CASE("block-fma kernel's rare lanes equal the slow path") {
-  int64_t elements = 0, mismatches = 0;
-  std::mt19937_64 rng(77);
-  const int64_t m = 6, nn = 21, k = 70;
-  // Accumulators near the top of fp16 that overflow: to Inf, saturating.
-  for (const Overflow overflow : {Overflow::kInfinity, Overflow::kSaturate}) {
-    Numerics n = BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21);
-    n.accumulate.overflow = overflow;
-    std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
-    std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
-    for (double& x : a) x = std::fabs(std::fmod(x, 64.0));
-    for (double& x : b) x = std::fabs(std::fmod(x, 64.0));
-    std::vector<double> c(static_cast<size_t>(m * nn), 60000.0);
-    mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
-  }
-  // fp32 accumulators near the top that overflow, in the block's addition
-  // and (after_block) in the addition of the block's sum.
-  for (const Overflow overflow :
-       {Overflow::kInfinity, Overflow::kSaturate, Overflow::kIeee}) {
-    for (const bool after : {false, true}) {
-      Numerics n =
-          after ? AfterBlock("e5m2", Rounding::kTowardZero)
-                : BlockFma("e5m2", "fp32", 32, 2, Rounding::kTowardZero, -133);
-      n.accumulate.overflow = overflow;
-      std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
-      std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
-      for (double& x : a) x = std::fabs(x);
-      std::vector<double> c(static_cast<size_t>(m * nn));
-      for (size_t e = 0; e < c.size(); ++e)
-        c[e] = (e % 2 ? 1 : -1) * std::ldexp(1.999, 127);
-      mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
-    }
-  }
-  // Signed zeros: blocks of products that are all -0 (then -0 stays) or
-  // all +0 on accumulators of -0, tiny negative sums cut to -0, and exact
-  // cancellations (+0); in the block, and after it.
-  for (const int variant : {0, 1, 2}) {  // in the block, after it, sticky
-    const bool after = variant == 1;
-    Numerics n = after ? AfterBlock("e4m3fn", Rounding::kTowardZero)
-                       : BlockFma("e4m3fn", "fp32", 32, -10,
-                                  Rounding::kTowardZero, -133);
-    n.accumulate.sticky = variant == 2;
-    std::vector<double> a = RandomValues(n.a.format, m * k, rng, 0.0);
-    std::vector<double> b = RandomValues(n.b.format, k * nn, rng, 0.0);
-    for (int64_t kk = 0; kk < 32; ++kk) {
-      a[0 * k + kk] = -0.0;  // row 0: -0 * (b >= 0) in the first block
-      a[1 * k + kk] = 0.0;   // row 1: +0 * (b >= 0)
-      for (int64_t j = 0; j < nn; ++j)
-        b[kk * nn + j] = std::fabs(b[kk * nn + j]);
-    }
-    for (int64_t kk = 0; kk < k; ++kk) {
-      a[2 * k + kk] = -0.0;  // row 2: -0 throughout
-      a[3 * k + kk] = kk % 2 ? -a[3 * k + kk - 1] : a[3 * k + kk];
-      a[4 * k + kk] = kk % 2 ? -0x1p-9 : 0x1p-9;  // the smallest values
-    }
-    for (int64_t kk = 1; kk < k; kk += 2)
-      for (int64_t j = 0; j < nn; ++j) b[kk * nn + j] = b[(kk - 1) * nn + j];
-    // Element (5, 0), whose c is -0: every product -0 in every block.
-    for (int64_t kk = 0; kk < k; ++kk) {
-      a[5 * k + kk] = -0.0;
-      b[kk * nn] = std::fabs(b[kk * nn]);
-    }
-    std::vector<double> c(static_cast<size_t>(m * nn));
-    for (size_t e = 0; e < c.size(); ++e)
-      c[e] = e % 3 == 0 ? -0.0 : e % 3 == 1 ? -0x1p-149 : 0x1p-140;
-    mismatches += CompareBlockFma(n, m, nn, k, a, b, c, &elements);
-    mismatches += CompareBlockFma(n, m, nn, k, a, b, {}, &elements);
-  }
-  CHECK(mismatches == 0);
-  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
-  CHECK(elements == (2 + 6 + 6) * variants * m * nn);
-}
-
 // Issue 12: one exact block per chunk (the exact preset: block all) runs
 // the narrow-acc kernel with the chunk's exact sum rounded once.
 TEST_CASE("narrow-acc kernel's one-block-per-chunk mode equals the slow path") {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,6 +44,40 @@ inline std::vector<double> CodeValues(const Format& f, size_t count,
                        : std::numeric_limits<double>::quiet_NaN();
   }
   return v;
+}
+
+// Block-FMA numerics as the tensor-core presets build them: truncating
+// alignment of a block of products and the accumulator, 23 adder fraction
+// bits plus `extra`, overflow to Inf.
+inline Numerics BlockFma(const char* in, const char* acc, int block, int extra,
+                         Rounding mode, std::optional<int> min_align) {
+  Numerics n;
+  n.a.format = n.b.format = FormatByName(in);
+  n.accumulate.format = FormatByName(acc);
+  n.accumulate.block = block;
+  n.accumulate.alignment = Alignment::kTruncate;
+  n.accumulate.extra_bits = extra;
+  n.accumulate.adder_fraction_bits = 23;
+  n.accumulate.rounding.mode = mode;
+  n.accumulate.overflow = Overflow::kInfinity;
+  n.accumulate.min_alignment_exponent = min_align;
+  n.output.format = FormatByName(acc);
+  return n;
+}
+
+// The b200-e4m3-fp32 preset's datapath: the block alone is cut and rounded
+// toward zero, then added to the accumulator with rne (after_block).
+inline Numerics AfterBlock(const char* in, Rounding mode) {
+  Numerics n = BlockFma(in, "fp32", 32, 2, mode, -133);
+  n.accumulate.accumulator_entry = AccumulatorEntry::kAfterBlock;
+  return n;
+}
+
+// The same datapath with sticky alignment: every term's lowest kept bit
+// ORs the bits cut below it.
+inline Numerics Sticky(Numerics n) {
+  n.accumulate.sticky = true;
+  return n;
 }
 
 inline int EminOf(const Format& f) {
