@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "app/tensor_values.h"
 #include "datapaths/arithmetic/gemm.h"
 #include "datapaths/arithmetic/gemm_plan.h"
+#include "datapaths/arithmetic/kernel_registry.h"
 #include "datapaths/error.h"
 #include "datapaths/parallel_ranges.h"
 #include "datapaths/reference/exact_dot.h"
@@ -21,10 +23,12 @@ namespace {
 // (a few rows, or a GEMM of under ~4 M products) run side by side instead,
 // one thread each: a batch's rows alone would keep one thread busy, and
 // 200,000 batched dot products would pay a kernel call's set-up in turn.
-// Every element is computed by exactly one call either way.
-template <typename Call>
+// Every element is computed by exactly one call either way. Side by side,
+// `batches(first, last)` runs batches [first, last) on one thread.
+template <typename Call, typename Batches>
 void InRowChunks(const GemmShapes& s, int threads, int64_t macs_per_thread,
-                 const ProgressFn& progress, const Call& call) {
+                 const ProgressFn& progress, const Call& call,
+                 const Batches& batches) {
   threads = std::max(threads, 1);
   const int64_t nk = std::max<int64_t>(1, s.n * s.k);
   const int64_t batch_macs = std::max<int64_t>(1, s.m * nk);
@@ -37,8 +41,7 @@ void InRowChunks(const GemmShapes& s, int threads, int64_t macs_per_thread,
     for (int64_t first = 0; first < s.batches(); first += group) {
       const int64_t count = std::min(group, s.batches() - first);
       ParallelRanges(count, threads, [&](int64_t begin, int64_t end) {
-        for (int64_t batch = first + begin; batch < first + end; ++batch)
-          call(batch, int64_t{0}, s.m, 1);
+        batches(first + begin, first + end);
       });
       done += static_cast<double>(count * s.m);
       if (progress) progress(done / total);
@@ -54,6 +57,48 @@ void InRowChunks(const GemmShapes& s, int threads, int64_t macs_per_thread,
       if (progress) progress(done / total);
     }
   }
+}
+
+// Each batch whole, in turn: InRowChunks's `batches` for calls that have
+// nothing better.
+template <typename Call>
+auto EachBatch(const GemmShapes& s, const Call& call) {
+  return [&s, &call](int64_t first, int64_t last) {
+    for (int64_t batch = first; batch < last; ++batch)
+      call(batch, int64_t{0}, s.m, 1);
+  };
+}
+
+// Batched dot products (1 x K x 1 GEMMs), batches [first, last): each
+// planned (a kernel's Applies may read the values), and runs of those whose
+// kernel has lane-wise dot products (GemmKernel::dots) go to it in groups.
+void RunDots(const PreparedGemm& g, const Numerics& numerics, int64_t first,
+             int64_t last, double* d) {
+  std::vector<GemmProblem> group;
+  std::vector<double> out;
+  const GemmKernel* kernel = nullptr;
+  auto flush = [&] {
+    if (group.empty()) return;
+    out.resize(group.size());
+    kernel->dots(group.data(), static_cast<int64_t>(group.size()), numerics,
+                 out.data());
+    for (size_t i = 0; i < group.size(); ++i)
+      d[group[i].first_element] = out[i];
+    group.clear();
+  };
+  for (int64_t batch = first; batch < last; ++batch) {
+    const GemmProblem p = ProblemOf(g, batch, 0, 1);
+    const GemmPlan plan = PlanGemm(numerics, p);
+    if (!plan.kernel || !plan.kernel->dots) {
+      RunGemmPlan(plan, p, numerics, d + p.first_element, 1);
+      continue;
+    }
+    if (plan.kernel != kernel) flush();
+    kernel = plan.kernel;
+    group.push_back(p);
+    if (group.size() == 256) flush();
+  }
+  flush();
 }
 
 }  // namespace
@@ -131,20 +176,27 @@ std::vector<double> EmulateGemm(const PreparedGemm& g, const Numerics& numerics,
   // side-by-side path calls each batch whole).
   GemmPlan batch_plan;
   int64_t planned = -1;
+  const auto call = [&](int64_t batch, int64_t begin, int64_t end,
+                        int workers) {
+    const GemmProblem p = ProblemOf(g, batch, begin, end);
+    if (begin == 0 && end == s.m) {
+      RunGemmPlan(PlanGemm(numerics, p), p, numerics,
+                  d.data() + p.first_element, workers);
+      return;
+    }
+    if (planned != batch) {
+      batch_plan = PlanGemm(numerics, ProblemOf(g, batch, 0, s.m));
+      planned = batch;
+    }
+    RunGemmPlan(batch_plan, p, numerics, d.data() + p.first_element, workers);
+  };
+  const auto each = EachBatch(s, call);
   InRowChunks(s, threads, fast ? int64_t{1} << 30 : int64_t{1} << 22, progress,
-              [&](int64_t batch, int64_t begin, int64_t end, int workers) {
-                const GemmProblem p = ProblemOf(g, batch, begin, end);
-                if (begin == 0 && end == s.m) {
-                  RunGemmPlan(PlanGemm(numerics, p), p, numerics,
-                              d.data() + p.first_element, workers);
-                  return;
-                }
-                if (planned != batch) {
-                  batch_plan = PlanGemm(numerics, ProblemOf(g, batch, 0, s.m));
-                  planned = batch;
-                }
-                RunGemmPlan(batch_plan, p, numerics, d.data() + p.first_element,
-                            workers);
+              call, [&](int64_t first, int64_t last) {
+                if (s.m == 1 && s.n == 1)
+                  RunDots(g, numerics, first, last, d.data());
+                else
+                  each(first, last);
               });
   return d;
 }
@@ -158,24 +210,24 @@ std::vector<double> ExactResult(const PreparedGemm& g, int threads,
   // order on this thread, or each batch whole).
   std::shared_ptr<const reference::ExactColumns> columns;
   int64_t prepared = -1;
-  InRowChunks(s, threads, int64_t{1} << 24, progress,
-              [&](int64_t batch, int64_t begin, int64_t end, int workers) {
-                const GemmProblem p = ProblemOf(g, batch, begin, end);
-                if (begin == 0 && end == s.m) {
-                  reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values,
-                                       p.c, exact.data() + p.first_element,
-                                       workers, g.output_scale);
-                  return;
-                }
-                if (prepared != batch) {
-                  columns =
-                      reference::PrepareExactColumns(p.b.values, p.n, p.k);
-                  prepared = batch;
-                }
-                reference::ExactGemm(p.m, p.a.values, *columns, p.c,
-                                     exact.data() + p.first_element, workers,
-                                     g.output_scale);
-              });
+  const auto call = [&](int64_t batch, int64_t begin, int64_t end,
+                        int workers) {
+    const GemmProblem p = ProblemOf(g, batch, begin, end);
+    if (begin == 0 && end == s.m) {
+      reference::ExactGemm(p.m, p.n, p.k, p.a.values, p.b.values, p.c,
+                           exact.data() + p.first_element, workers,
+                           g.output_scale);
+      return;
+    }
+    if (prepared != batch) {
+      columns = reference::PrepareExactColumns(p.b.values, p.n, p.k);
+      prepared = batch;
+    }
+    reference::ExactGemm(p.m, p.a.values, *columns, p.c,
+                         exact.data() + p.first_element, workers,
+                         g.output_scale);
+  };
+  InRowChunks(s, threads, int64_t{1} << 24, progress, call, EachBatch(s, call));
   return exact;
 }
 

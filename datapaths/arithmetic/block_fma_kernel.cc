@@ -386,6 +386,22 @@ VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
   return VecMode::kNone;
 }
 
+// A lane's accumulator at the start: c rounded to the accumulator format
+// (rne), c itself when it is a float32 value and the accumulator is fp32;
+// NaN (the scalar path) where that is not a finite float32.
+double LaneStart(double c, const BlockFmaParams& q) {
+  if (*q.acc_format == Fp32() && std::fabs(c) <= FLT_MAX &&
+      static_cast<double>(static_cast<float>(c)) == c)
+    return c;
+  if (!std::isfinite(c)) return std::numeric_limits<double>::quiet_NaN();
+  const double start =
+      Decode(*q.acc_format, Encode(*q.acc_format, c, EncodeOptions{}));
+  return std::isfinite(start) &&
+                 static_cast<double>(static_cast<float>(start)) == start
+             ? start
+             : std::numeric_limits<double>::quiet_NaN();
+}
+
 // The vectorized kernel for rows [row_begin, row_end). False when an input
 // is not what PackRun expects: the scalar path then redoes these rows.
 bool VectorKernel(const GemmProblem& p, const Numerics& n,
@@ -441,22 +457,10 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
       acc = own_acc.data();
     }
   }
-  const bool fp32_acc = *q.acc_format == Fp32();
-  const EncodeOptions c_options;
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < p.n; ++j) {
-      const double c = p.c ? p.c[(row_begin + r) * p.n + j] : 0.0;
-      double start = std::numeric_limits<double>::quiet_NaN();
-      if (fp32_acc && std::fabs(c) <= FLT_MAX &&
-          static_cast<double>(static_cast<float>(c)) == c)
-        start = c;
-      else if (std::isfinite(c))
-        start = Decode(*q.acc_format, Encode(*q.acc_format, c, c_options));
-      if (!std::isfinite(start) ||
-          static_cast<double>(static_cast<float>(start)) != start)
-        start = std::numeric_limits<double>::quiet_NaN();
-      acc[r * p.n + j] = start;
-    }
+    for (int64_t j = 0; j < p.n; ++j)
+      acc[r * p.n + j] =
+          LaneStart(p.c ? p.c[(row_begin + r) * p.n + j] : 0.0, q);
 
   bool ok = true;
   std::vector<float> tile_acc(static_cast<size_t>(R * W));
@@ -537,6 +541,78 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
   return true;
 }
 
+// Dot products problems[0, count) (each 1 x K x 1, one numerics, one K),
+// W at a time in the lanes of the vector tiles (TileTable::dots), into
+// out[i]. The form of the tiles comes from the formats alone (a batch's
+// values are not scanned): bf16 and tf32 take the wide form.
+void VectorDots(const GemmProblem* problems, int64_t count, const Numerics& n,
+                const BlockFmaParams& q, VecMode mode, const VecParams& vq,
+                double* out) {
+  const Shape shape = ChooseShape();
+  const int64_t W = shape.lanes, k = problems[0].k;
+  const TileFn dots_fn =
+      shape.tiles
+          .dots[mode == VecMode::kWide][vq.split    ? kFinishSplit
+                                        : vq.narrow ? kFinishNarrow
+                                                    : kFinishWide][q.sticky];
+  const bool wide = mode == VecMode::kWide;
+  const int64_t block = n.accumulate.block;
+  const int64_t kc_max = std::min(block * std::max<int64_t>(1, 256 / block),
+                                  block * ((k + block - 1) / block));
+  // Per thread: batched dot products call this once per group of batches.
+  thread_local std::vector<float> a_val, b_val;
+  thread_local std::vector<int32_t> a_exp, b_exp;
+  const size_t size = static_cast<size_t>(kc_max * W);
+  a_val.resize(size);
+  b_val.resize(size);
+  a_exp.resize(size);
+  b_exp.resize(size);
+  const PackSpec a_spec{problems[0].a.emin, MaxExponent(n.a.format), q.ma,
+                        wide};
+  const PackSpec b_spec{problems[0].b.emin, MaxExponent(n.b.format), q.mb,
+                        wide};
+  std::vector<float> acc(static_cast<size_t>(W));
+  std::vector<char> special(static_cast<size_t>(W));
+  for (int64_t g = 0; g < count; g += W) {
+    const int64_t lanes = std::min(W, count - g);
+    std::fill(special.begin(), special.end(), 0);
+    for (int64_t w = 0; w < W; ++w) {
+      const GemmProblem& p = problems[g + std::min(w, lanes - 1)];
+      acc[w] =
+          w < lanes ? static_cast<float>(LaneStart(p.c ? *p.c : 0.0, q)) : 0.0f;
+    }
+    bool ok = true;
+    for (int64_t k0 = 0; k0 < k && ok; k0 += kc_max) {
+      const int64_t kc = std::min(kc_max, k - k0);
+      for (int64_t w = 0; w < W; ++w) {
+        if (w < lanes) {
+          const GemmProblem& p = problems[g + w];
+          // B of a 1 x K x 1 problem is one column: contiguous.
+          ok &= shape.pack(p.a.values + k0, kc, W, a_spec, a_val.data() + w,
+                           a_exp.data() + w, &special[w]);
+          ok &= shape.pack(p.b.values + k0, kc, W, b_spec, b_val.data() + w,
+                           b_exp.data() + w, &special[w]);
+        } else {
+          for (int64_t kk = 0; kk < kc; ++kk) {
+            a_val[kk * W + w] = b_val[kk * W + w] = 0.0f;
+            a_exp[kk * W + w] = b_exp[kk * W + w] = kZeroExp;
+          }
+        }
+      }
+      if (!ok) break;
+      const TileArgs t{a_val.data(), a_exp.data(), b_val.data(), b_exp.data(),
+                       kc,           block,        acc.data(),   &vq};
+      dots_fn(t);
+    }
+    for (int64_t w = 0; w < lanes; ++w) {
+      const GemmProblem& p = problems[g + w];
+      out[g + w] = !ok || std::isnan(acc[w]) || special[w]
+                       ? ScalarElement(p, n, q, 0, 0)
+                       : ToOutput(acc[w], p, n.output);
+    }
+  }
+}
+
 }  // namespace
 
 bool BlockFmaKernelApplies(const Numerics& n, const GemmProblem& p) {
@@ -599,6 +675,19 @@ void BlockFmaKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
       VectorKernel(p, n, q, mode, vq, row_begin, row_end, d))
     return;
   ScalarKernel(p, n, q, row_begin, row_end, d);
+}
+
+void BlockFmaDots(const GemmProblem* problems, int64_t count, const Numerics& n,
+                  double* out) {
+  if (count <= 0) return;
+  const BlockFmaParams q = MakeParams(n);
+  VecParams vq{};
+  // Rows [0, 0): ChooseVecMode decides by the formats alone.
+  const VecMode mode = ChooseVecMode(n, problems[0], q, 0, 0, &vq);
+  if (mode != VecMode::kNone)
+    return VectorDots(problems, count, n, q, mode, vq, out);
+  for (int64_t i = 0; i < count; ++i)
+    ScalarKernel(problems[i], n, q, 0, 1, out + i);
 }
 
 }  // namespace gemmsim

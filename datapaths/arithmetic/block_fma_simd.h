@@ -54,7 +54,9 @@ namespace gemmsim::block_fma_simd {
 // One tile: R rows x W columns over the k range [0, kc) of a chunk (whole
 // blocks, but for the last block of K). a_*: kc x R (k-major), b_*: kc x W.
 // acc: R x W accumulators, row-major; NaN marks an element the scalar path
-// must compute (on entry and on exit).
+// must compute (on entry and on exit). Lane-wise dot products (Dots) read
+// a_* as kc x W too: lane w is its own dot product, A's k-th value at
+// a_*[k * W + w].
 struct TileArgs {
   const float* a_val;
   const int32_t* a_exp;
@@ -65,6 +67,28 @@ struct TileArgs {
   float* acc;
   const VecParams* q;
 };
+
+// A's exponent and value at k for row r: one per row, the same in every
+// lane (a tile of a GEMM), or one per lane (kLanes: W independent dot
+// products, R = 1, A packed like B).
+template <int W, int R, bool kLanes>
+inline __attribute__((always_inline)) void LoadAExp(const int32_t* a_exp,
+                                                    int64_t k, int r,
+                                                    typename Vec<W>::I& e) {
+  if constexpr (kLanes)
+    std::memcpy(&e, a_exp + k * W, sizeof(e));
+  else
+    e = typename Vec<W>::I{} + a_exp[k * R + r];
+}
+template <int W, int R, bool kLanes>
+inline __attribute__((always_inline)) void LoadAVal(const float* a_val,
+                                                    int64_t k, int r,
+                                                    typename Vec<W>::F& v) {
+  if constexpr (kLanes)
+    std::memcpy(&v, a_val + k * W, sizeof(v));
+  else
+    v = typename Vec<W>::F{} + a_val[k * R + r];
+}
 
 // One tile (TileArgs), block after block: pass 1 and pass 2 for all R rows
 // (one load of B serves them all), then the end of the block per row.
@@ -79,9 +103,11 @@ struct TileArgs {
 // is exactly "align exactly, round to nearest even to fp32". Lanes whose
 // sum overflows, or whose block is all zeros on a negative accumulator
 // (the sign of -0 + -0 needs every product's sign), go to the scalar path.
-template <int W, int R, bool kWide, bool kNarrow, bool kSplit, bool kSticky>
+template <int W, int R, bool kWide, bool kNarrow, bool kSplit, bool kSticky,
+          bool kLanes>
 inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
   static_assert(!(kNarrow && kSplit), "a split block finishes wide");
+  static_assert(!kLanes || R == 1, "lane-wise dot products have one row");
   using I = typename Vec<W>::I;
   using U = typename Vec<W>::U;
   using F = typename Vec<W>::F;
@@ -113,11 +139,18 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
     for (int64_t k = kb; k < ke; ++k) {
       I eb;
       std::memcpy(&eb, b_exp + k * W, sizeof(I));
-      for (int r = 0; r < R; ++r) SetMax(m[r], eb + a_exp[k * R + r]);
+      for (int r = 0; r < R; ++r) {
+        I ea;
+        LoadAExp<W, R, kLanes>(a_exp, k, r, ea);
+        SetMax(m[r], eb + ea);
+      }
     }
     I any[R];
     for (int r = 0; r < R; ++r) {
-      any[r] = m[r] > kAnyBelow;
+      // m > kAnyBelow, as the sign of kAnyBelow - m (m within +-2^22):
+      // the comparison crashes GCC 12 in the one-row tiles (an ICE in
+      // do_store_flag).
+      any[r] = (I{} + kAnyBelow - m[r]) >> 31;
       SetMax(m[r], I{} + q.clamp_m);
     }
     // Pass 2, into uint32 lanes (wrapping adds; the true sum fits int32),
@@ -151,7 +184,9 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
           F b;
           std::memcpy(&b, b_val + k * W, sizeof(F));
           for (int r = 0; r < R; ++r) {
-            const F ab = b * a_val[k * R + r];
+            F a;
+            LoadAVal<W, R, kLanes>(a_val, k, r, a);
+            const F ab = b * a;
             const F x = ab * scale[r];
             I term = __builtin_convertvector(x, I);
             if constexpr (kSticky) Jam<W>(x, ab, term);
@@ -176,9 +211,13 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
           std::memcpy(&b, b_val + k * W, sizeof(F));
           std::memcpy(&eb, b_exp + k * W, sizeof(I));
           for (int r = 0; r < R; ++r) {
-            I s = eb + (a_exp[k * R + r] + bias[r]);
+            I ea;
+            F a;
+            LoadAExp<W, R, kLanes>(a_exp, k, r, ea);
+            LoadAVal<W, R, kLanes>(a_val, k, r, a);
+            I s = eb + (ea + bias[r]);
             SetMax(s, I{} + 1);
-            const F ab = b * a_val[k * R + r];
+            const F ab = b * a;
             const F x = ab * reinterpret_cast<F>(s << 23);
             I term = __builtin_convertvector(x, I);
             if constexpr (kSticky) Jam<W>(x, ab, term);
@@ -254,20 +293,34 @@ struct Avx512 {
   template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   GEMMSIM_TARGET("avx512f")
   static void Tile(const TileArgs& t) {
-    TileBody<16, 8, kWide, kNarrow, kSplit, kSticky>(t);
+    TileBody<16, 8, kWide, kNarrow, kSplit, kSticky, false>(t);
+  }
+  template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
+  GEMMSIM_TARGET("avx512f")
+  static void Dots(const TileArgs& t) {
+    TileBody<16, 1, kWide, kNarrow, kSplit, kSticky, true>(t);
   }
 };
 struct Avx2 {
   template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   GEMMSIM_TARGET("avx2")
   static void Tile(const TileArgs& t) {
-    TileBody<8, 4, kWide, kNarrow, kSplit, kSticky>(t);
+    TileBody<8, 4, kWide, kNarrow, kSplit, kSticky, false>(t);
+  }
+  template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
+  GEMMSIM_TARGET("avx2")
+  static void Dots(const TileArgs& t) {
+    TileBody<8, 1, kWide, kNarrow, kSplit, kSticky, true>(t);
   }
 };
 struct Baseline {
   template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   static void Tile(const TileArgs& t) {
-    TileBody<4, 2, kWide, kNarrow, kSplit, kSticky>(t);
+    TileBody<4, 2, kWide, kNarrow, kSplit, kSticky, false>(t);
+  }
+  template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
+  static void Dots(const TileArgs& t) {
+    TileBody<4, 1, kWide, kNarrow, kSplit, kSticky, true>(t);
   }
 };
 
@@ -275,10 +328,11 @@ struct Baseline {
 // from two partial sums (kSplit).
 enum Finish { kFinishWide = 0, kFinishNarrow = 1, kFinishSplit = 2 };
 
-// Every form of one shape's tile, by
-// [kWide][Finish][kSticky].
+// Every form of one shape's tile, by [kWide][Finish][kSticky], and of its
+// lane-wise dot products.
 struct TileTable {
   TileFn fn[2][3][2];
+  TileFn dots[2][3][2];
 };
 template <typename Isa, bool kWide, Finish kFinish>
 constexpr void FillTiles(TileTable& table) {
@@ -288,6 +342,10 @@ constexpr void FillTiles(TileTable& table) {
       Isa::template Tile<kWide, kNarrow, kSplit, false>;
   table.fn[kWide][kFinish][1] =
       Isa::template Tile<kWide, kNarrow, kSplit, true>;
+  table.dots[kWide][kFinish][0] =
+      Isa::template Dots<kWide, kNarrow, kSplit, false>;
+  table.dots[kWide][kFinish][1] =
+      Isa::template Dots<kWide, kNarrow, kSplit, true>;
 }
 template <typename Isa>
 TileTable MakeTileTable() {

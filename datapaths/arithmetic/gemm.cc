@@ -65,7 +65,7 @@ std::span<const GemmKernel> FastGemmKernels() {
       {"block-fma",
        kAccNarrowFloat | kBlocks | kTruncate | kSticky | kAfterBlock |
            kDirectedRounding | kSaturate | kTensorScale,
-       BlockFmaKernelApplies, BlockFmaKernel},
+       BlockFmaKernelApplies, BlockFmaKernel, BlockFmaDots},
       {"narrow-acc",
        kAccNarrowFloat | kBlocks | kAfterBlock | kBlockSum | kPromote |
            kDirectedRounding | kSaturate | kFlushOutputs | kTensorScale |

@@ -42,6 +42,11 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& numerics,
 bool BlockFmaKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void BlockFmaKernel(const GemmProblem& p, const Numerics& numerics,
                     int64_t row_begin, int64_t row_end, double* d);
+// Batched dot products: problems[0, count), each 1 x K x 1 with the same K
+// and input emins (the batches of one GEMM), into out[i], W at a time in
+// the lanes of the vector tiles.
+void BlockFmaDots(const GemmProblem* problems, int64_t count,
+                  const Numerics& numerics, double* out);
 // Which form of its vector tiles the block-FMA kernel takes for the whole
 // of p (block_fma_simd.h): "exact", "wide", "scalar", or "none" where the
 // kernel does not apply. For tests and benchmarks.

@@ -24,6 +24,11 @@ struct GemmKernel {
   // Rows [row_begin, row_end) of D.
   void (*run)(const GemmProblem& problem, const Numerics& numerics,
               int64_t row_begin, int64_t row_end, double* d);
+  // Optional (null: run each): batched dot products, problems[0, count)
+  // of 1 x K x 1 each, the batches of one GEMM that this kernel claims,
+  // into out[i], side by side in vector lanes.
+  void (*dots)(const GemmProblem* problems, int64_t count,
+               const Numerics& numerics, double* out) = nullptr;
 };
 
 // The fast kernels, in the order Gemm tries them.

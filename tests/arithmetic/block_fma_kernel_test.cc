@@ -335,5 +335,58 @@ TEST_CASE(
   CHECK(CompareBlockFma(n, m, nn, k, a, b, {}, &elements) == 0);
 }
 
+// Batched dot products in the lanes of the vector tiles (BlockFmaDots):
+// 37 dot products of K = 70 (neither a multiple of the lanes nor of the
+// blocks) from random codes with Inf and NaN, c on some, each equal to the
+// oracle's on every instruction-set variant.
+TEST_CASE("block-fma kernel's lane-wise dot products equal the slow path") {
+  const Numerics models[] = {
+      BlockFma("fp16", "fp32", 16, 0, Rounding::kTowardZero, -133),
+      BlockFma("e4m3fn", "fp32", 32, -10, Rounding::kTowardZero, -133),
+      BlockFma("fp16", "fp16", 16, 2, Rounding::kNearestEven, -21),
+      BlockFma("tf32", "fp32", 4, 1, Rounding::kTowardZero, -132),
+      AfterBlock("e5m2", Rounding::kTowardZero),
+      Sticky(BlockFma("bf16", "fp32", 8, 0, Rounding::kNearestEven, -133)),
+  };
+  const int64_t count = 37, k = 70;
+  int64_t elements = 0, mismatches = 0;
+  std::mt19937_64 rng(93);
+  for (const Numerics& n : models) {
+    for (const double special_rate : {0.0, 0.003}) {
+      const std::vector<double> a =
+          CodeValues(n.a.format, count * k, rng, special_rate);
+      const std::vector<double> b =
+          CodeValues(n.b.format, count * k, rng, special_rate);
+      std::vector<double> c =
+          CodeValues(FormatByName("fp32"), count, rng, special_rate);
+      for (double& x : c) x = std::ldexp(x, -100);
+      std::vector<GemmProblem> problems(static_cast<size_t>(count));
+      std::vector<double> want(problems.size());
+      for (int64_t i = 0; i < count; ++i) {
+        GemmProblem& p = problems[i];
+        p.m = p.n = 1;
+        p.k = k;
+        p.a = {a.data() + i * k, n.a.format.min_normal_exponent(), nullptr};
+        p.b = {b.data() + i * k, n.b.format.min_normal_exponent(), nullptr};
+        p.c = i % 3 ? c.data() + i : nullptr;
+        p.first_element = static_cast<uint64_t>(i);
+        want[i] = kernel_support::GenericElement(p, n, 0, 0);
+      }
+      for (Isa isa : SupportedIsas()) {
+        const ScopedIsa forced(isa);
+        std::vector<double> got(problems.size());
+        BlockFmaDots(problems.data(), count, n, got.data());
+        for (int64_t i = 0; i < count; ++i, ++elements)
+          if (!testing::SameBits(got[i], want[i]) && mismatches++ < 3)
+            MESSAGE(IsaName(isa) << " dot " << i << ": got " << got[i]
+                                 << " want " << want[i]);
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  const int64_t variants = static_cast<int64_t>(SupportedIsas().size());
+  CHECK(elements == 6 * 2 * variants * count);
+}
+
 }  // namespace
 }  // namespace gemmsim

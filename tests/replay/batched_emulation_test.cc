@@ -1,5 +1,6 @@
 // Many small batches (batched dot products and tiny GEMMs) run side by side,
-// one thread each (evaluate.cc, InRowChunks): D and the exact reference are
+// one thread each (evaluate.cc, InRowChunks; dot products of the block-FMA
+// presets in vector lanes, RunDots): D and the exact reference are
 // the same bits on 1, 2 and 3 threads, and D equals the oracle (DotProduct
 // per element) batch by batch.
 #include <doctest/doctest.h>
@@ -32,6 +33,8 @@ TEST_CASE("small batches: the same bits on any thread count, the oracle's") {
   };
   const Case cases[] = {
       {"h100-fp16-fp32", {300, 1, 32}, {300, 32, 1}},
+      {"a100-tf32-fp32", {300, 1, 32}, {300, 32, 1}},
+      {"b200-e4m3-fp32", {300, 1, 96}, {300, 96, 1}},
       {"fp8-acc-fp16", {300, 1, 32}, {300, 32, 1}},
       {"fp8-acc-fp32", {120, 2, 16}, {120, 16, 3}},
       {"b200-e4m3-fp32", {7, 3, 64}, {7, 64, 5}},
@@ -57,7 +60,7 @@ TEST_CASE("small batches: the same bits on any thread count, the oracle's") {
     CHECK(SameBits(d1, oracle));
     elements += static_cast<int64_t>(d1.size());
   }
-  CHECK(elements == 300 + 300 + 120 * 6 + 7 * 15);
+  CHECK(elements == 4 * 300 + 120 * 6 + 7 * 15);
 }
 
 }  // namespace
