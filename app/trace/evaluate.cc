@@ -34,8 +34,7 @@ void InRowChunks(const GemmShapes& s, int threads, int64_t macs_per_thread,
   const int64_t batch_macs = std::max<int64_t>(1, s.m * nk);
   const double total = static_cast<double>(s.batches()) * s.m;
   double done = 0;
-  if (s.batches() > 1 && threads > 1 &&
-      (s.m < threads || batch_macs < (int64_t{1} << 22))) {
+  if (s.batches() > 1 && (s.m < threads || batch_macs < (int64_t{1} << 22))) {
     const int64_t group =
         std::max<int64_t>(1, macs_per_thread / batch_macs) * threads;
     for (int64_t first = 0; first < s.batches(); first += group) {

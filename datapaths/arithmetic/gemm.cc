@@ -70,7 +70,7 @@ std::span<const GemmKernel> FastGemmKernels() {
        kAccNarrowFloat | kBlocks | kAfterBlock | kBlockSum | kPromote |
            kDirectedRounding | kSaturate | kFlushOutputs | kTensorScale |
            kElementEmins,
-       NarrowAccKernelApplies, NarrowAccKernel},
+       NarrowAccKernelApplies, NarrowAccKernel, NarrowAccDots},
       {"int-acc",
        kAccInt | kPromote | kDirectedRounding | kSaturate | kFlushOutputs |
            kTensorScale | kIntInputs,

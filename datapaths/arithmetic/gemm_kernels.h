@@ -37,6 +37,10 @@ void StochasticAccKernel(const GemmProblem& p, const Numerics& numerics,
 bool NarrowAccKernelApplies(const Numerics& numerics, const GemmProblem& p);
 void NarrowAccKernel(const GemmProblem& p, const Numerics& numerics,
                      int64_t row_begin, int64_t row_end, double* d);
+// Batched dot products (as BlockFmaDots), in float32 lanes where the
+// numerics allow (block-1 accumulation), else one by one.
+void NarrowAccDots(const GemmProblem* problems, int64_t count,
+                   const Numerics& numerics, double* out);
 
 // Truncating block-FMA accumulation (tensor-core models) in 64-bit integers.
 bool BlockFmaKernelApplies(const Numerics& numerics, const GemmProblem& p);

@@ -19,8 +19,10 @@ constexpr int64_t kRows = 4;
 constexpr int64_t kCols = 128;  // 8 vectors of 16 floats per row
 
 // acc[r][j] <- round(acc[r][j] + a[r] b[j]) for k in [k0, k1): the float32
-// sum, rounded to odd by its TwoSum error, then into the format.
-template <Rounding kMode, bool kGrid>
+// sum, rounded to odd by its TwoSum error, then into the format. kLanes:
+// kCols independent dot products, acc[j] <- round(acc[j] + a[j] b[j]), A
+// packed like B (one row).
+template <Rounding kMode, bool kGrid, bool kLanes>
 [[gnu::always_inline]] inline void StepsBody(const float* __restrict a_pack,
                                              const float* __restrict b_pack,
                                              int64_t k0, int64_t k1,
@@ -29,11 +31,13 @@ template <Rounding kMode, bool kGrid>
   const RounderF q = rounder;  // a local: its fields stay in registers
   for (int64_t k = k0; k < k1; ++k) {
     const float* b = b_pack + k * kCols;
-    for (int64_t r = 0; r < kRows; ++r) {
-      const float ar = a_pack[k * kRows + r];
+    for (int64_t r = 0; r < (kLanes ? 1 : kRows); ++r) {
+      const float ar = kLanes ? 0.0f : a_pack[k * kRows + r];
+      const float* a_lanes = a_pack + k * kCols;
       float* out = acc + r * kCols;
       for (int64_t j = 0; j < kCols; ++j) {
-        const float x = out[j], p = ar * b[j];  // p exact
+        const float x = out[j];
+        const float p = (kLanes ? a_lanes[j] : ar) * b[j];  // exact
         const float s = x + p;
         const float bb = s - x;
         const float err = (x - (s - bb)) + (p - bb);
@@ -57,40 +61,40 @@ template <Rounding kMode, bool kGrid>
 using StepsFn = void (*)(const float*, const float*, int64_t, int64_t, float*,
                          const RounderF&);
 
-template <Rounding kMode, bool kGrid>
+template <Rounding kMode, bool kGrid, bool kLanes>
 GEMMSIM_TARGET("avx512f")
 void Steps512(const float* a, const float* b, int64_t k0, int64_t k1,
               float* acc, const RounderF& q) {
-  StepsBody<kMode, kGrid>(a, b, k0, k1, acc, q);
+  StepsBody<kMode, kGrid, kLanes>(a, b, k0, k1, acc, q);
 }
-template <Rounding kMode, bool kGrid>
+template <Rounding kMode, bool kGrid, bool kLanes>
 GEMMSIM_TARGET("avx2")
 void Steps256(const float* a, const float* b, int64_t k0, int64_t k1,
               float* acc, const RounderF& q) {
-  StepsBody<kMode, kGrid>(a, b, k0, k1, acc, q);
+  StepsBody<kMode, kGrid, kLanes>(a, b, k0, k1, acc, q);
 }
-template <Rounding kMode, bool kGrid>
+template <Rounding kMode, bool kGrid, bool kLanes>
 void StepsBase(const float* a, const float* b, int64_t k0, int64_t k1,
                float* acc, const RounderF& q) {
-  StepsBody<kMode, kGrid>(a, b, k0, k1, acc, q);
+  StepsBody<kMode, kGrid, kLanes>(a, b, k0, k1, acc, q);
 }
 
 // The variant of the instruction set chosen once (isa.h): the same float
 // and integer operations in each, so the same bits. kGrid: the format is
 // on float32's grid (Float32GridFormat: bf16), rounded on its bits.
-template <bool kGrid>
+template <bool kGrid, bool kLanes>
 StepsFn ChooseSteps(Rounding mode) {
   return ForMode(mode, [](auto m) -> StepsFn {
     constexpr Rounding kMode = decltype(m)::value;
     switch (ActiveIsa()) {
       case Isa::kAvx512:
-        return &Steps512<kMode, kGrid>;
+        return &Steps512<kMode, kGrid, kLanes>;
       case Isa::kAvx2:
-        return &Steps256<kMode, kGrid>;
+        return &Steps256<kMode, kGrid, kLanes>;
       case Isa::kBaseline:
         break;
     }
-    return &StepsBase<kMode, kGrid>;
+    return &StepsBase<kMode, kGrid, kLanes>;
   });
 }
 
@@ -115,8 +119,8 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
   const RounderF q = MakeRounderF(
       MakeRounder(s.format, s.rounding, s.overflow, s.subnormal_outputs));
   const StepsFn steps = Float32GridFormat(s.format)
-                            ? ChooseSteps<true>(s.rounding.mode)
-                            : ChooseSteps<false>(s.rounding.mode);
+                            ? ChooseSteps<true, false>(s.rounding.mode)
+                            : ChooseSteps<false, false>(s.rounding.mode);
   const int64_t panels = (p.n + kCols - 1) / kCols;
   const int64_t blocks = (row_end - row_begin + kRows - 1) / kRows;
   thread_local std::vector<float> b_pack, a_pack;  // reused per thread
@@ -151,6 +155,54 @@ void NarrowFloatKernel(const GemmProblem& p, const Numerics& n,
       }
       WriteTile(promote ? wide.data() : acc.data(), nullptr, kCols, rows, cols,
                 i0, j0, p, n, d);
+    }
+  }
+}
+
+void NarrowFloatDots(const GemmProblem* problems, int64_t count,
+                     const Numerics& n, double* out) {
+  const AccumulateSpec& s = n.accumulate;
+  const RounderF q = MakeRounderF(
+      MakeRounder(s.format, s.rounding, s.overflow, s.subnormal_outputs));
+  const StepsFn steps = Float32GridFormat(s.format)
+                            ? ChooseSteps<true, true>(s.rounding.mode)
+                            : ChooseSteps<false, true>(s.rounding.mode);
+  const int64_t k = count > 0 ? problems[0].k : 0;
+  thread_local std::vector<float> a_pack, b_pack;  // reused per thread
+  a_pack.resize(static_cast<size_t>(k * kCols));
+  b_pack.resize(a_pack.size());
+  std::vector<float> acc(kCols), wide(kCols);
+  const bool promote = s.promote.has_value();
+  const int64_t chunk = promote ? s.promote->every : std::max<int64_t>(k, 1);
+  for (int64_t g = 0; g < count; g += kCols) {
+    const int64_t lanes = std::min(kCols, count - g);
+    // Dot w's A and B (1 x K and K x 1: both contiguous) in lane w.
+    for (int64_t w = 0; w < kCols; ++w) {
+      const GemmProblem* p = w < lanes ? &problems[g + w] : nullptr;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        a_pack[kk * kCols + w] = p ? static_cast<float>(p->a.values[kk]) : 0;
+        b_pack[kk * kCols + w] = p ? static_cast<float>(p->b.values[kk]) : 0;
+      }
+    }
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    std::fill(wide.begin(), wide.end(), 0.0f);
+    float* start = promote ? wide.data() : acc.data();
+    for (int64_t w = 0; w < lanes; ++w)
+      start[w] = static_cast<float>(StartValue(problems[g + w], s, 0, 0));
+    for (int64_t k0 = 0; k0 < k; k0 += chunk) {
+      steps(a_pack.data(), b_pack.data(), k0, std::min(k, k0 + chunk),
+            acc.data(), q);
+      if (!promote) continue;
+      for (int64_t w = 0; w < kCols; ++w) {
+        wide[w] += acc[w];
+        acc[w] = 0.0f;
+      }
+    }
+    const float* total = promote ? wide.data() : acc.data();
+    for (int64_t w = 0; w < lanes; ++w) {
+      const GemmProblem& p = problems[g + w];
+      out[g + w] = std::isfinite(total[w]) ? ToOutput(total[w], p, n.output)
+                                           : GenericElement(p, n, 0, 0);
     }
   }
 }

@@ -21,4 +21,8 @@ bool NarrowFloatLanesOk(const Numerics& numerics);
 void NarrowFloatKernel(const GemmProblem& p, const Numerics& numerics,
                        int64_t row_begin, int64_t row_end, double* d);
 
+// Batched dot products (1 x K x 1 each, one K), 128 at a time in the lanes.
+void NarrowFloatDots(const GemmProblem* problems, int64_t count,
+                     const Numerics& numerics, double* out);
+
 }  // namespace gemmsim

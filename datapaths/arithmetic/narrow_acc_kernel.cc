@@ -372,4 +372,11 @@ void NarrowAccKernel(const GemmProblem& p, const Numerics& n, int64_t row_begin,
   }
 }
 
+void NarrowAccDots(const GemmProblem* problems, int64_t count,
+                   const Numerics& n, double* out) {
+  if (NarrowFloatLanesOk(n)) return NarrowFloatDots(problems, count, n, out);
+  for (int64_t i = 0; i < count; ++i)
+    NarrowAccKernel(problems[i], n, 0, 1, out + i);
+}
+
 }  // namespace gemmsim
