@@ -68,26 +68,33 @@ struct TileArgs {
   const VecParams* q;
 };
 
-// A's exponent and value at k for row r: one per row, the same in every
-// lane (a tile of a GEMM), or one per lane (kLanes: W independent dot
-// products, R = 1, A packed like B).
+// out = x plus A's exponent, or x times A's value, at k for row r: one per
+// row, the same in every lane (a tile of a GEMM: a scalar operand, which
+// the instruction reads from memory), or one per lane (kLanes: W
+// independent dot products, R = 1, A packed like B).
 template <int W, int R, bool kLanes>
-inline __attribute__((always_inline)) void LoadAExp(const int32_t* a_exp,
+inline __attribute__((always_inline)) void PlusAExp(const typename Vec<W>::I& x,
+                                                    const int32_t* a_exp,
                                                     int64_t k, int r,
-                                                    typename Vec<W>::I& e) {
-  if constexpr (kLanes)
-    std::memcpy(&e, a_exp + k * W, sizeof(e));
-  else
-    e = typename Vec<W>::I{} + a_exp[k * R + r];
+                                                    typename Vec<W>::I& out) {
+  if constexpr (kLanes) {
+    std::memcpy(&out, a_exp + k * W, sizeof(out));
+    out += x;
+  } else {
+    out = x + a_exp[k * R + r];
+  }
 }
 template <int W, int R, bool kLanes>
-inline __attribute__((always_inline)) void LoadAVal(const float* a_val,
-                                                    int64_t k, int r,
-                                                    typename Vec<W>::F& v) {
-  if constexpr (kLanes)
-    std::memcpy(&v, a_val + k * W, sizeof(v));
-  else
-    v = typename Vec<W>::F{} + a_val[k * R + r];
+inline __attribute__((always_inline)) void TimesA(const typename Vec<W>::F& x,
+                                                  const float* a_val, int64_t k,
+                                                  int r,
+                                                  typename Vec<W>::F& out) {
+  if constexpr (kLanes) {
+    std::memcpy(&out, a_val + k * W, sizeof(out));
+    out *= x;
+  } else {
+    out = x * a_val[k * R + r];
+  }
 }
 
 // One tile (TileArgs), block after block: pass 1 and pass 2 for all R rows
@@ -140,9 +147,9 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
       I eb;
       std::memcpy(&eb, b_exp + k * W, sizeof(I));
       for (int r = 0; r < R; ++r) {
-        I ea;
-        LoadAExp<W, R, kLanes>(a_exp, k, r, ea);
-        SetMax(m[r], eb + ea);
+        I e;
+        PlusAExp<W, R, kLanes>(eb, a_exp, k, r, e);
+        SetMax(m[r], e);
       }
     }
     I any[R];
@@ -184,9 +191,8 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
           F b;
           std::memcpy(&b, b_val + k * W, sizeof(F));
           for (int r = 0; r < R; ++r) {
-            F a;
-            LoadAVal<W, R, kLanes>(a_val, k, r, a);
-            const F ab = b * a;
+            F ab;
+            TimesA<W, R, kLanes>(b, a_val, k, r, ab);
             const F x = ab * scale[r];
             I term = __builtin_convertvector(x, I);
             if constexpr (kSticky) Jam<W>(x, ab, term);
@@ -211,13 +217,12 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
           std::memcpy(&b, b_val + k * W, sizeof(F));
           std::memcpy(&eb, b_exp + k * W, sizeof(I));
           for (int r = 0; r < R; ++r) {
-            I ea;
-            F a;
-            LoadAExp<W, R, kLanes>(a_exp, k, r, ea);
-            LoadAVal<W, R, kLanes>(a_val, k, r, a);
-            I s = eb + (ea + bias[r]);
+            I s;
+            PlusAExp<W, R, kLanes>(eb, a_exp, k, r, s);
+            s += bias[r];
             SetMax(s, I{} + 1);
-            const F ab = b * a;
+            F ab;
+            TimesA<W, R, kLanes>(b, a_val, k, r, ab);
             const F x = ab * reinterpret_cast<F>(s << 23);
             I term = __builtin_convertvector(x, I);
             if constexpr (kSticky) Jam<W>(x, ab, term);
