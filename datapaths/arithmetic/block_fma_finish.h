@@ -1,7 +1,7 @@
 // The end of a block in the block-FMA kernel's vector tiles
 // (block_fma_simd.h): the block's total, the accumulator's term, and the
 // one rounding to the accumulator format, in int32 and float32 lanes
-// (FinishNarrow) or double lanes (FinishWide).
+// (NarrowTotal, then RoundFast or RoundNarrow) or double lanes (FinishWide).
 #pragma once
 
 #include <algorithm>
@@ -50,18 +50,17 @@ inline __attribute__((always_inline)) void NarrowTotal(
 }
 
 // acc <- the total (NarrowTotal) rounded to the accumulator format, in
-// int32 and float32 lanes, for any result: subnormal, overflowing (exc:
-// the scalar path takes over), or -0 rules (exc where no term was non-zero
-// and acc is -0).
+// int32 and float32 lanes, for any result: subnormal, or overflowing (exc:
+// the scalar path takes over). The -0 rule (no non-zero term on a negative
+// accumulator) is the tile's (TileBody, after pass 1).
 template <int W>
 inline __attribute__((always_inline)) void RoundNarrow(
     const VecParams& q, const typename Vec<W>::I& m,
-    const typename Vec<W>::U& total, const typename Vec<W>::I& any,
-    typename Vec<W>::F& acc, typename Vec<W>::I& exc) {
+    const typename Vec<W>::U& total, typename Vec<W>::F& acc,
+    typename Vec<W>::I& exc) {
   using I = typename Vec<W>::I;
   using U = typename Vec<W>::U;
   using F = typename Vec<W>::F;
-  const I acc_bits = reinterpret_cast<I>(acc);
   const U neg = reinterpret_cast<U>(reinterpret_cast<I>(total) >> 31);
   const U mag = (total ^ neg) - neg;  // < 2^31
   // floor(log2 mag): float32's exponent field, less one where the
@@ -101,8 +100,8 @@ inline __attribute__((always_inline)) void RoundNarrow(
   // Overflow: lead > emax_acc, or value > max_finite (value >= 0: its bits
   // order as the values do). As sign masks of differences: GCC 12 would
   // expand these comparisons lane by lane. The differences wrap in unsigned
-  // lanes: lanes outside the block (any == 0) hold arbitrary bits, whose
-  // signed difference could overflow (undefined; UBSan found it).
+  // lanes: lanes outside the block (no non-zero term) hold arbitrary bits,
+  // whose signed difference could overflow (undefined; UBSan found it).
   const I lead = lead_x + m - q.width;
   const U lead_margin =
       static_cast<uint32_t>(q.emax_acc) - reinterpret_cast<U>(lead);
@@ -110,22 +109,10 @@ inline __attribute__((always_inline)) void RoundNarrow(
       static_cast<uint32_t>(q.max_finite_bits) - reinterpret_cast<U>(value);
   const I over = (reinterpret_cast<I>(lead_margin) >> 31) |
                  (reinterpret_cast<I>(value_margin) >> 31);
-  exc |= over | (~any & (acc_bits >> 31));
+  exc |= over;
   acc = reinterpret_cast<F>(
       (reinterpret_cast<U>(value) & ~reinterpret_cast<U>(over)) |
       (neg & 0x80000000u));
-}
-
-// The end of a block for W lanes when its total fits int32 (NarrowTotal,
-// RoundNarrow): acc <- round(acc + sum) on the grid 2^(m - width).
-template <int W, bool kSticky>
-inline __attribute__((always_inline)) void FinishNarrow(
-    const VecParams& q, bool acc_in_sum, const typename Vec<W>::I& m,
-    const typename Vec<W>::U& sum, const typename Vec<W>::I& any,
-    typename Vec<W>::F& acc, typename Vec<W>::I& exc) {
-  typename Vec<W>::U total;
-  NarrowTotal<W, kSticky>(q, acc_in_sum, m, sum, acc, total);
-  RoundNarrow<W>(q, m, total, any, acc, exc);
 }
 
 // RoundNarrow's result by float32's own conversion, for the lanes whose
@@ -203,19 +190,17 @@ template <int W, bool kSplit, bool kSticky>
 inline __attribute__((always_inline)) void FinishWide(
     const VecParams& q, const typename Vec<W>::I& m,
     const typename Vec<W>::U& sum, const typename Vec<W>::U& first,
-    const typename Vec<W>::I& any, typename Vec<W>::F& acc,
-    typename Vec<W>::I& exc) {
+    typename Vec<W>::F& acc, typename Vec<W>::I& exc) {
   using IH = typename Vec<W>::IH;
   using FH = typename Vec<W>::FH;
   using L = typename Vec<W>::L;
   using D = typename Vec<W>::D;
   constexpr size_t kHalf = sizeof(IH);
   for (int h = 0; h < 2; ++h) {
-    IH mh, sh, anyh;
+    IH mh, sh;
     FH ah;
     std::memcpy(&mh, reinterpret_cast<const char*>(&m) + h * kHalf, kHalf);
     std::memcpy(&sh, reinterpret_cast<const char*>(&sum) + h * kHalf, kHalf);
-    std::memcpy(&anyh, reinterpret_cast<const char*>(&any) + h * kHalf, kHalf);
     std::memcpy(&ah, reinterpret_cast<const char*>(&acc) + h * kHalf, kHalf);
     const D old = __builtin_convertvector(ah, D);
     const L ml = __builtin_convertvector(mh, L);
@@ -260,8 +245,7 @@ inline __attribute__((always_inline)) void FinishWide(
     const L fine = value <= q.max_finite;
     value = reinterpret_cast<D>((reinterpret_cast<L>(value) & fine) | sign);
     const FH nh = __builtin_convertvector(value, FH);
-    const IH bad = __builtin_convertvector(~fine, IH) |
-                   (~anyh & (reinterpret_cast<IH>(ah) >> 31));
+    const IH bad = __builtin_convertvector(~fine, IH);
     std::memcpy(reinterpret_cast<char*>(&acc) + h * kHalf, &nh, kHalf);
     IH eh;
     std::memcpy(&eh, reinterpret_cast<const char*>(&exc) + h * kHalf, kHalf);

@@ -112,6 +112,7 @@ VecMode ChooseVecMode(const Numerics& n, const GemmProblem& p,
   v->max_finite = facc.max_finite();
   v->max_finite_bits =
       std::bit_cast<int32_t>(static_cast<float>(v->max_finite));
+  v->low_normal_bits = std::bit_cast<int32_t>(std::ldexp(1.0f, q.emin_acc + 1));
   v->emax_acc = MaxExponent(facc);
   v->narrow = !v->split &&
               block * term_max + (int64_t{1} << (q.width + 1)) <= INT32_MAX;
@@ -214,10 +215,11 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
       acc = own_acc.data();
     }
   }
+  const double zero_start = LaneStart(0.0, q);  // no c: once, not per lane
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < p.n; ++j)
       acc[r * p.n + j] =
-          LaneStart(p.c ? p.c[(row_begin + r) * p.n + j] : 0.0, q);
+          p.c ? LaneStart(p.c[(row_begin + r) * p.n + j], q) : zero_start;
 
   bool ok = true;
   std::vector<float> tile_acc(static_cast<size_t>(R * W));
@@ -286,6 +288,7 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
     }
   }
 
+  const OutputRounder to_output(p, n.output);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < p.n; ++j) {
       const double total = acc[r * p.n + j];
@@ -293,7 +296,7 @@ bool VectorKernel(const GemmProblem& p, const Numerics& n,
       d[i * p.n + j] =
           std::isnan(total) || row_special[r] || panel_special[j / W]
               ? ScalarElement(p, n, q, i, j)
-              : ToOutput(total, p, n.output);
+              : to_output(total);
     }
   return true;
 }

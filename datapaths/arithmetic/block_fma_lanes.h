@@ -35,10 +35,12 @@ struct VecParams {
   int32_t min_pair_m;  // T's floor: no non-zero product's ea + eb below it
   double max_finite;   // of the accumulator format
   int32_t max_finite_bits;  // the same as float32 bits
+  int32_t low_normal_bits;  // float32 bits of 2^(emin_acc + 1)
   bool nearest_even;        // else toward zero
   // accumulator_entry after_block (fp32, rne after the block): see TileBody.
   bool after_block;
-  bool narrow;  // a block's total fits int32: FinishNarrow
+  bool narrow;  // a block's total fits int32: NarrowTotal, RoundFast or
+                // RoundNarrow
   bool split;   // a block's products may pass int32: two partial sums
   // Narrow totals may round by float32's conversion (RoundFast): results
   // of 24 significant bits, or of at most 22 (round-to-odd then rounds).

@@ -14,9 +14,10 @@
 //           fit int32: ChooseVecMode);
 //   end:    the accumulator's term (floor(|acc| 2^(width - M)), signed),
 //           the total, and its one rounding to the accumulator format
-//           (FinishNarrow in int32 and float32 lanes where the total fits
-//           int32, else FinishWide in double lanes, where every quantity is
-//           an integer below 2^53 times a power of two: exact).
+//           (NarrowTotal and RoundFast or RoundNarrow in int32 and float32
+//           lanes where the total fits int32, else FinishWide in double lanes,
+//           where every quantity is an integer below 2^53 times a power of two:
+//           exact).
 //
 // Pass 2 comes in two forms:
 //  - kExact (products that float32 holds exactly: FP8 and fp16 by their
@@ -47,9 +48,15 @@
 
 #include "datapaths/arithmetic/block_fma_finish.h"
 #include "datapaths/arithmetic/block_fma_lanes.h"
+#include "datapaths/arithmetic/block_fma_round512.h"
 #include "datapaths/arithmetic/isa_target.h"
 
 namespace gemmsim::block_fma_simd {
+
+// 16 lanes are the AVX-512 tiles' (Avx512 below): on x86 their block ends
+// take block_fma_round512.h's intrinsics, which need those tiles' target.
+template <int W>
+constexpr bool kAvx512Lanes = GEMMSIM_X86&& W == 16;
 
 // One tile: R rows x W columns over the k range [0, kc) of a chunk (whole
 // blocks, but for the last block of K). a_*: kc x R (k-major), b_*: kc x W.
@@ -99,17 +106,17 @@ inline __attribute__((always_inline)) void TimesA(const typename Vec<W>::F& x,
 
 // One tile (TileArgs), block after block: pass 1 and pass 2 for all R rows
 // (one load of B serves them all), then the end of the block per row.
-// kNarrow: FinishNarrow, else FinishWide; kNarrow with kExact starts the
-// sums at the accumulator's term. kSplit (with FinishWide only): pass 2
-// sums each half of a block into its own int32 lanes, for blocks whose
-// sum of products may pass int32 (B200 FP8: 32 terms below 2^27).
-// q.after_block (accumulator_entry
-// after_block, fp32 accumulator, rne after the block): the block's products
-// alone are aligned and rounded, into a zero accumulator, and that fp32
-// block sum is then added to the accumulator by one float32 addition, which
-// is exactly "align exactly, round to nearest even to fp32". Lanes whose
-// sum overflows, or whose block is all zeros on a negative accumulator
-// (the sign of -0 + -0 needs every product's sign), go to the scalar path.
+// kNarrow: NarrowTotal and RoundFast or RoundNarrow, else FinishWide; kNarrow
+// with kExact starts the sums at the accumulator's term. kSplit (with
+// FinishWide only): pass 2 sums each half of a block into its own int32 lanes,
+// for blocks whose sum of products may pass int32 (B200 FP8: 32 terms below
+// 2^27). q.after_block (accumulator_entry after_block, fp32 accumulator, rne
+// after the block): the block's products alone are aligned and rounded, into a
+// zero accumulator, and that fp32 block sum is then added to the accumulator by
+// one float32 addition, which is exactly "align exactly, round to nearest even
+// to fp32". Lanes whose sum overflows, or whose block is all zeros on a
+// negative accumulator (the sign of -0 + -0 needs every product's sign), go to
+// the scalar path.
 template <int W, int R, bool kWide, bool kNarrow, bool kSplit, bool kSticky,
           bool kLanes>
 inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
@@ -152,12 +159,15 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
         SetMax(m[r], e);
       }
     }
-    I any[R];
     for (int r = 0; r < R; ++r) {
-      // m > kAnyBelow, as the sign of kAnyBelow - m (m within +-2^22):
-      // the comparison crashes GCC 12 in the one-row tiles (an ICE in
-      // do_store_flag).
-      any[r] = (I{} + kAnyBelow - m[r]) >> 31;
+      // A lane with no non-zero term (m <= kAnyBelow) on a negative
+      // accumulator goes to the scalar path: the sign of -0 + -0 needs
+      // every product's sign. m > kAnyBelow as the sign of kAnyBelow - m
+      // (m within +-2^22): the comparison crashes GCC 12 in the one-row
+      // tiles (an ICE in do_store_flag). Decided here, so that no mask
+      // stays live through pass 2 (the tiles' registers are few).
+      const I any = (I{} + kAnyBelow - m[r]) >> 31;
+      exc[r] |= ~any & (reinterpret_cast<I>(acc[r]) >> 31);
       SetMax(m[r], I{} + q.clamp_m);
     }
     // Pass 2, into uint32 lanes (wrapping adds; the true sum fits int32),
@@ -248,24 +258,31 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
                                 total[r]);
         if (q.fast_round) {
           I lane_slow;
-          RoundFast<W>(q, m[r], total[r], result[r], lane_slow);
+          if constexpr (kAvx512Lanes<W>) {
+            RoundFast512(q, m[r], total[r], result[r], lane_slow);
+          } else {
+            RoundFast<W>(q, m[r], total[r], result[r], lane_slow);
+          }
           slow |= lane_slow;
         }
       }
-      const bool fast = q.fast_round && !AnyLane<W>(slow);
-      for (int r = 0; r < R; ++r) {
-        if (fast) {
-          exc[r] |= ~any[r] & (reinterpret_cast<I>(start[r]) >> 31);
-        } else {
+      bool fast = q.fast_round;
+      if constexpr (kAvx512Lanes<W>) {
+        fast = fast && !AnyLane512(slow);
+      } else {
+        fast = fast && !AnyLane<W>(slow);
+      }
+      if (!fast) {
+        for (int r = 0; r < R; ++r) {
           result[r] = start[r];
-          RoundNarrow<W>(q, m[r], total[r], any[r], result[r], exc[r]);
+          RoundNarrow<W>(q, m[r], total[r], result[r], exc[r]);
         }
       }
     } else {
       for (int r = 0; r < R; ++r) {
         result[r] = start[r];
-        FinishWide<W, kSplit, kSticky>(q, m[r], sum[r], first[r], any[r],
-                                       result[r], exc[r]);
+        FinishWide<W, kSplit, kSticky>(q, m[r], sum[r], first[r], result[r],
+                                       exc[r]);
       }
     }
     for (int r = 0; r < R; ++r) {
@@ -274,12 +291,11 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
         continue;
       }
       F& into = acc[r];
-      const I bits = reinterpret_cast<I>(into);
       into += result[r];  // the one float32 rne addition
       // |into| above max finite (Inf) as a sign mask of the difference.
       const U margin = static_cast<uint32_t>(q.max_finite_bits) -
                        (reinterpret_cast<U>(into) & 0x7fffffffu);
-      exc[r] |= (reinterpret_cast<I>(margin) >> 31) | (~any[r] & (bits >> 31));
+      exc[r] |= reinterpret_cast<I>(margin) >> 31;
     }
   }
   for (int r = 0; r < R; ++r) {
@@ -293,16 +309,18 @@ inline __attribute__((always_inline)) void TileBody(const TileArgs& t) {
 typedef void (*TileFn)(const TileArgs&);
 
 // Tile shapes per instruction set: 8 rows x 16 lanes keeps M, T and the
-// sums of all rows in zmm registers (24 of 32); 4 x 8 in 16 ymm.
+// sums of all rows in zmm registers (24 of 32); 4 x 8 in 16 ymm. The
+// AVX-512 tiles are flattened: block_fma_round512.h's functions, of their
+// target, inline into them (and only into them).
 struct Avx512 {
   template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   GEMMSIM_TARGET("avx512f")
-  static void Tile(const TileArgs& t) {
+  __attribute__((flatten)) static void Tile(const TileArgs& t) {
     TileBody<16, 8, kWide, kNarrow, kSplit, kSticky, false>(t);
   }
   template <bool kWide, bool kNarrow, bool kSplit, bool kSticky>
   GEMMSIM_TARGET("avx512f")
-  static void Dots(const TileArgs& t) {
+  __attribute__((flatten)) static void Dots(const TileArgs& t) {
     TileBody<16, 1, kWide, kNarrow, kSplit, kSticky, true>(t);
   }
 };
@@ -329,8 +347,8 @@ struct Baseline {
   }
 };
 
-// How a block's total is finished: FinishNarrow, FinishWide, or FinishWide
-// from two partial sums (kSplit).
+// How a block's total is finished: in int32 lanes (NarrowTotal), FinishWide, or
+// FinishWide from two partial sums (kSplit).
 enum Finish { kFinishWide = 0, kFinishNarrow = 1, kFinishSplit = 2 };
 
 // Every form of one shape's tile, by [kWide][Finish][kSticky], and of its

@@ -5,7 +5,9 @@
 #pragma once
 
 #if defined(__x86_64__) || defined(__i386__)
+#define GEMMSIM_X86 1
 #define GEMMSIM_TARGET(isa) __attribute__((target(isa)))
 #else
+#define GEMMSIM_X86 0
 #define GEMMSIM_TARGET(isa)
 #endif

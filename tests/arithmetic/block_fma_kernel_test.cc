@@ -303,15 +303,17 @@ TEST_CASE(
 // there: 4 + 2^-8 + 2^-9 - 2^-23 rounds to 4 + 2^-8 (the tie is above it),
 // 4 + 2^-9 + 2^-23 to 4 + 2^-8 (the tie is below). Rounded to 24 bits first
 // (steps of 2^-21), both would land on the tie and go to even (4 + 2^-7
-// and 4).
+// and 4). A third row is the exact tie 4 + 2^-9: to even, 4 (ties away
+// from zero would give 4 + 2^-8).
 TEST_CASE(
     "block-fma kernel's float32 rounding of block totals is not a "
     "double rounding") {
   const Numerics n =
       BlockFma("fp16", "fp16", 16, 0, Rounding::kNearestEven, -21);
-  const int64_t m = 2, nn = 16, k = 7;
+  const int64_t m = 3, nn = 16, k = 7;
   const std::vector<double> a = {1, 1, 1, 1, 0x1p-8, 0x1p-9, -0x1p-11,
-                                 1, 1, 1, 1, 0,      0x1p-9, 0x1p-11};
+                                 1, 1, 1, 1, 0,      0x1p-9, 0x1p-11,
+                                 1, 1, 1, 1, 0,      0x1p-9, 0};
   std::vector<double> b;
   for (const double x : {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0x1p-12})
     b.insert(b.end(), static_cast<size_t>(nn), x);
@@ -328,9 +330,10 @@ TEST_CASE(
   for (int64_t j = 0; j < nn; ++j) {
     CHECK(d[j] == 4 + 0x1p-8);
     CHECK(d[nn + j] == 4 + 0x1p-8);
-    checked += 2;
+    CHECK(d[2 * nn + j] == 4);
+    checked += 3;
   }
-  CHECK(checked == 32);
+  CHECK(checked == 48);
   int64_t elements = 0;
   CHECK(CompareBlockFma(n, m, nn, k, a, b, {}, &elements) == 0);
 }
