@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cfloat>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -134,12 +135,19 @@ inline double StartValue(const GemmProblem& p, const AccumulateSpec& s,
   return !s.subnormal_outputs && std::fabs(v) < f.min_normal() ? 0.0 : v;
 }
 
-// ToOutput for the many totals of one GEMM, with the output format's range
-// looked up once: a finite total that is a normal value of a signed float
-// output format passes through at scale 1 (rounding a value of the format
-// is the identity in every mode); the others take ToOutput. Block-fma's
-// fp16 results into fp16 outputs spent a sixth of their time in Encode and
-// Decode for nothing.
+// ToOutput for the many totals of one GEMM, with the output format looked
+// at once. Two shortcuts, else ToOutput:
+//  - at scale 1, a finite total that is a normal value of a signed float
+//    output format passes through (rounding a value of the format is the
+//    identity in every mode): block-fma's fp16 results into fp16 outputs
+//    spent a sixth of their time in Encode and Decode for nothing;
+//  - into fp32 with rne, at a scale within 2^+-500 (NVFP4: the product of
+//    A's and B's float32 tensor scales), a non-zero total that is a
+//    float32 value: their product lies in double's normal range, where
+//    ProductForRounding is the product rounded to odd: hi = x y, and the
+//    error fma(x, y, -hi) tells which neighbour of it is odd. Float32's
+//    own rne conversion of that is then the one rounding (53 >= 24 + 2
+//    bits). Where it overflows, ToOutput applies the overflow rule.
 class OutputRounder {
  public:
   OutputRounder(const GemmProblem& p, const OutputSpec& out)
@@ -151,8 +159,26 @@ class OutputRounder {
       high_ = f.max_finite();
       mantissa_bits_ = f.layout().mantissa_bits;
     }
+    const double scale = p.output_scale;
+    scaled_fp32_ = scale != 1.0 && std::fabs(scale) >= 0x1p-500 &&
+                   std::fabs(scale) <= 0x1p500 &&
+                   out.rounding.mode == Rounding::kNearestEven &&
+                   f == FormatByName("fp32");
   }
   double operator()(double total) const {
+    if (scaled_fp32_ && total != 0 && IsFloat32Value(total)) {
+      const double hi = total * p_.output_scale;
+      const double lo = std::fma(total, p_.output_scale, -hi);
+      double odd = hi;
+      if (lo != 0) {
+        // One step toward zero where hi is above |x y|, then the odd bit.
+        const uint64_t bits = std::bit_cast<uint64_t>(hi) -
+                              (std::signbit(lo) != std::signbit(hi) ? 1 : 0);
+        odd = std::bit_cast<double>(bits | 1);
+      }
+      const float rounded = static_cast<float>(odd);
+      if (std::isfinite(rounded)) return rounded;
+    }
     const double magnitude = std::fabs(total);
     if (pass_ && magnitude >= low_ && magnitude <= high_) {
       // A normal double: its significant bits below the leading one.
@@ -166,8 +192,14 @@ class OutputRounder {
   }
 
  private:
+  static bool IsFloat32Value(double x) {
+    return std::fabs(x) <= FLT_MAX &&
+           static_cast<double>(static_cast<float>(x)) == x;
+  }
+
   const GemmProblem& p_;
   const OutputSpec& out_;
+  bool scaled_fp32_ = false;
   bool pass_ = false;
   double low_ = 0, high_ = 0;
   int mantissa_bits_ = 0;
