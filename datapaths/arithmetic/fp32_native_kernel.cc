@@ -12,24 +12,61 @@
 #include "datapaths/arithmetic/isa_target.h"
 #include "datapaths/arithmetic/kernel_support.h"
 
+#if GEMMSIM_X86
+#include <immintrin.h>
+#endif
+
 namespace gemmsim {
 namespace {
 using namespace kernel_support;
 
 // Register-blocked micro-kernels: a tile of kRows x (kVecs * lanes) sums
-// lives in vector registers while k runs; every step is one multiply
-// (exact: the product fits the element type T) and one add, in k order for
-// every element: -ffp-contract=off keeps them unfused. T = float: the
-// hardware's own float32 additions (each the one rounding); T = double:
-// block_sum's exact block sums of MXFP8 products (BlockSumsExactInDouble).
+// lives in vector registers while k runs; every step adds one product in k
+// order for every element. The product is exact (it fits the element type
+// T: Fp32NativeKernelApplies, BlockSumBits), so a fused multiply-add rounds
+// once, as the oracle's addition of the exact product does: fma(a, b, c) =
+// round(a b + c) = round(round(a b) + c). The vector variants fuse by
+// intrinsics (MulAdd), half the instructions of a multiply and an add;
+// baseline x86-64 has no fma instruction and keeps them apart
+// (-ffp-contract=off). T = float: the hardware's own float32 additions;
+// T = double: block_sum's exact block sums of MXFP8 products
+// (BlockSumsExactInDouble).
 typedef float V16 __attribute__((vector_size(64)));
 typedef float V8 __attribute__((vector_size(32)));
 typedef double D8 __attribute__((vector_size(64)));
 typedef double D4 __attribute__((vector_size(32)));
 
+// c <- c + a b with one rounding (exact products only, above). The vector
+// forms carry their targets and are not always_inline: they inline into the
+// flattened micro-kernels of the same target (as block_fma_round512.h's).
+template <typename T, typename V>
+inline __attribute__((always_inline)) void MulAddSeparate(V& c, T a, V b) {
+  c += a * b;  // two roundings in general; one where a b is exact
+}
+#if GEMMSIM_X86
+GEMMSIM_TARGET("avx512f") inline void MulAdd(V16& c, float a, V16 b) {
+  c = _mm512_fmadd_ps(_mm512_set1_ps(a), b, c);
+}
+GEMMSIM_TARGET("avx512f") inline void MulAdd(D8& c, double a, D8 b) {
+  c = _mm512_fmadd_pd(_mm512_set1_pd(a), b, c);
+}
+GEMMSIM_TARGET("avx2,fma") inline void MulAdd(V8& c, float a, V8 b) {
+  c = _mm256_fmadd_ps(_mm256_set1_ps(a), b, c);
+}
+GEMMSIM_TARGET("avx2,fma") inline void MulAdd(D4& c, double a, D4 b) {
+  c = _mm256_fmadd_pd(_mm256_set1_pd(a), b, c);
+}
+#else
+template <typename T, typename V>
+inline void MulAdd(V& c, T a, V b) {
+  MulAddSeparate(c, a, b);  // no x86 variants: every one is the baseline
+}
+#endif
+
 // acc (kRows x kCols, row-major, in memory) += A(k0..k1) B(k0..k1), where
 // a_pack holds kRows values per k and b_pack kCols values per k.
-template <typename T, typename V, int kRows, int kVecs>
+
+template <typename T, typename V, int kRows, int kVecs, bool kFused>
 inline __attribute__((always_inline)) void MicroKernelBody(
     const T* __restrict a_pack, const T* __restrict b_pack, int64_t k0,
     int64_t k1, T* __restrict acc) {
@@ -45,7 +82,12 @@ inline __attribute__((always_inline)) void MicroKernelBody(
       __builtin_memcpy(&b[v], b_pack + k * kCols + v * kLanes, sizeof(V));
     for (int r = 0; r < kRows; ++r) {
       const T ar = a_pack[k * kRows + r];
-      for (int v = 0; v < kVecs; ++v) c[r][v] += ar * b[v];
+      for (int v = 0; v < kVecs; ++v) {
+        if constexpr (kFused)
+          MulAdd(c[r][v], ar, b[v]);
+        else
+          MulAddSeparate(c[r][v], ar, b[v]);
+      }
     }
   }
   for (int r = 0; r < kRows; ++r)
@@ -63,21 +105,23 @@ using MicroKernelFn = void (*)(const T*, const T*, int64_t, int64_t, T*);
 
 template <typename T, typename V>
 GEMMSIM_TARGET("avx512f")
-void MicroKernel512(const T* a, const T* b, int64_t k0, int64_t k1, T* acc) {
-  MicroKernelBody<T, V, kRows512, kVecs512>(a, b, k0, k1, acc);
+__attribute__((flatten)) void MicroKernel512(const T* a, const T* b, int64_t k0,
+                                             int64_t k1, T* acc) {
+  MicroKernelBody<T, V, kRows512, kVecs512, true>(a, b, k0, k1, acc);
 }
 template <typename T, typename V>
-GEMMSIM_TARGET("avx2")
-void MicroKernel256(const T* a, const T* b, int64_t k0, int64_t k1, T* acc) {
-  MicroKernelBody<T, V, kRows256, kVecs256>(a, b, k0, k1, acc);
+GEMMSIM_TARGET("avx2,fma")
+__attribute__((flatten)) void MicroKernel256(const T* a, const T* b, int64_t k0,
+                                             int64_t k1, T* acc) {
+  MicroKernelBody<T, V, kRows256, kVecs256, true>(a, b, k0, k1, acc);
 }
 template <typename T, typename V>
 void MicroKernelBase(const T* a, const T* b, int64_t k0, int64_t k1, T* acc) {
-  MicroKernelBody<T, V, 2, 1>(a, b, k0, k1, acc);
+  MicroKernelBody<T, V, 2, 1, false>(a, b, k0, k1, acc);
 }
 template <typename T>
 void MicroKernelSingle(const T* a, const T* b, int64_t k0, int64_t k1, T* acc) {
-  MicroKernelBody<T, T, 1, 1>(a, b, k0, k1, acc);
+  MicroKernelBody<T, T, 1, 1, false>(a, b, k0, k1, acc);
 }
 
 template <typename T>

@@ -16,7 +16,10 @@ Isa Widest() {
   static const Isa widest = [] {
 #if defined(__x86_64__) || defined(__i386__)
     if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
-    if (__builtin_cpu_supports("avx2")) return Isa::kAvx2;
+    // The avx2 tier is AVX2 with FMA (every AVX2 processor but a few
+    // early VIA ones): its fp32 micro-kernels fuse exact products.
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return Isa::kAvx2;
 #endif
     return Isa::kBaseline;
   }();

@@ -311,11 +311,18 @@ template <typename T>
 void PackColumnPanels(const GemmProblem& p, int64_t cols,
                       std::vector<T>* pack) {
   const int64_t panels = (p.n + cols - 1) / cols;
-  pack->assign(static_cast<size_t>(panels * p.k * cols), T{0});
-  for (int64_t kk = 0; kk < p.k; ++kk)
-    for (int64_t j = 0; j < p.n; ++j)
-      (*pack)[((j / cols) * p.k + kk) * cols + j % cols] =
-          static_cast<T>(p.b.values[kk * p.n + j]);
+  // Every element written once, padding included (no zero-fill first): the
+  // packing is a pass over B per thread and call.
+  pack->resize(static_cast<size_t>(panels * p.k * cols));
+  T* out = pack->data();
+  for (int64_t j0 = 0; j0 < p.n; j0 += cols) {
+    const int64_t width = std::min(cols, p.n - j0);
+    for (int64_t kk = 0; kk < p.k; ++kk, out += cols) {
+      const double* row = p.b.values + kk * p.n + j0;
+      for (int64_t j = 0; j < width; ++j) out[j] = static_cast<T>(row[j]);
+      for (int64_t j = width; j < cols; ++j) out[j] = T{0};
+    }
+  }
 }
 
 // Rows [row_begin, row_end) of A in blocks of `rows` rows, k-major inside a
@@ -325,13 +332,19 @@ template <typename T>
 void PackRowBlocks(const GemmProblem& p, int64_t row_begin, int64_t row_end,
                    int64_t rows, std::vector<T>* pack) {
   const int64_t blocks = (row_end - row_begin + rows - 1) / rows;
-  pack->assign(static_cast<size_t>(blocks * p.k * rows), T{0});
-  for (int64_t i = row_begin; i < row_end; ++i)
-    for (int64_t kk = 0; kk < p.k; ++kk) {
-      const int64_t local = i - row_begin;
-      (*pack)[((local / rows) * p.k + kk) * rows + local % rows] =
-          static_cast<T>(p.a.values[i * p.k + kk]);
+  pack->resize(static_cast<size_t>(blocks * p.k * rows));
+  for (int64_t block = 0; block < blocks; ++block) {
+    T* out = pack->data() + block * p.k * rows;
+    const int64_t i0 = row_begin + block * rows,
+                  height = std::min(rows, row_end - i0);
+    for (int64_t r = 0; r < height; ++r) {
+      const double* row = p.a.values + (i0 + r) * p.k;
+      for (int64_t kk = 0; kk < p.k; ++kk)
+        out[kk * rows + r] = static_cast<T>(row[kk]);
     }
+    for (int64_t r = height; r < rows; ++r)
+      for (int64_t kk = 0; kk < p.k; ++kk) out[kk * rows + r] = T{0};
+  }
 }
 
 }  // namespace gemmsim::kernel_support
