@@ -40,25 +40,26 @@ typedef double D4 __attribute__((vector_size(32)));
 // forms carry their targets and are not always_inline: they inline into the
 // flattened micro-kernels of the same target (as block_fma_round512.h's).
 template <typename T, typename V>
-inline __attribute__((always_inline)) void MulAddSeparate(V& c, T a, V b) {
+inline __attribute__((always_inline)) void MulAddSeparate(V& c, T a,
+                                                          const V& b) {
   c += a * b;  // two roundings in general; one where a b is exact
 }
 #if GEMMSIM_X86
-GEMMSIM_TARGET("avx512f") inline void MulAdd(V16& c, float a, V16 b) {
+GEMMSIM_TARGET("avx512f") inline void MulAdd(V16& c, float a, const V16& b) {
   c = _mm512_fmadd_ps(_mm512_set1_ps(a), b, c);
 }
-GEMMSIM_TARGET("avx512f") inline void MulAdd(D8& c, double a, D8 b) {
+GEMMSIM_TARGET("avx512f") inline void MulAdd(D8& c, double a, const D8& b) {
   c = _mm512_fmadd_pd(_mm512_set1_pd(a), b, c);
 }
-GEMMSIM_TARGET("avx2,fma") inline void MulAdd(V8& c, float a, V8 b) {
+GEMMSIM_TARGET("avx2,fma") inline void MulAdd(V8& c, float a, const V8& b) {
   c = _mm256_fmadd_ps(_mm256_set1_ps(a), b, c);
 }
-GEMMSIM_TARGET("avx2,fma") inline void MulAdd(D4& c, double a, D4 b) {
+GEMMSIM_TARGET("avx2,fma") inline void MulAdd(D4& c, double a, const D4& b) {
   c = _mm256_fmadd_pd(_mm256_set1_pd(a), b, c);
 }
 #else
 template <typename T, typename V>
-inline void MulAdd(V& c, T a, V b) {
+inline void MulAdd(V& c, T a, const V& b) {
   MulAddSeparate(c, a, b);  // no x86 variants: every one is the baseline
 }
 #endif
