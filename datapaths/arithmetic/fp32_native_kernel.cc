@@ -65,8 +65,8 @@ inline void MulAdd(V& c, T a, const V& b) {
 #endif
 
 // acc (kRows x kCols, row-major, in memory) += A(k0..k1) B(k0..k1), where
-// a_pack holds kRows values per k and b_pack kCols values per k.
-
+// a_pack holds kRows values per k and b_pack kCols values per k. kFused:
+// the x86 vector variants' MulAdd; else a multiply and an add.
 template <typename T, typename V, int kRows, int kVecs, bool kFused>
 inline __attribute__((always_inline)) void MicroKernelBody(
     const T* __restrict a_pack, const T* __restrict b_pack, int64_t k0,
