@@ -114,8 +114,8 @@ std::vector<T> Transpose(const std::vector<T>& in, int64_t matrices,
 std::vector<double> DecodeAll(const Format& f, std::span<const uint64_t> c) {
   std::vector<double> out(c.size());
   if (f.bits() <= 16) {
-    const DecodeTable table(f);  // one load per element
-    for (size_t i = 0; i < c.size(); ++i) out[i] = table[c[i]];
+    const auto table = SharedDecodeTable(f);  // one load per element
+    for (size_t i = 0; i < c.size(); ++i) out[i] = (*table)[c[i]];
   } else {
     for (size_t i = 0; i < c.size(); ++i) out[i] = Decode(f, c[i]);
   }

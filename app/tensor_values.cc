@@ -90,8 +90,8 @@ std::vector<double> FloatValues(const io::Tensor& t, const std::string& path) {
   } else if (t.dtype == io::DType::kF64) {
     for (int64_t i = 0; i < n; ++i) out[i] = Load<double>(p + 8 * i);
   } else {
-    const DecodeTable table(*f);
-    for (int64_t i = 0; i < n; ++i) out[i] = table[LoadUnsigned(t, i)];
+    const auto table = SharedDecodeTable(*f);
+    for (int64_t i = 0; i < n; ++i) out[i] = (*table)[LoadUnsigned(t, i)];
   }
   return out;
 }

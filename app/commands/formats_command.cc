@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands/commands.h"
-#include "app/report_json.h"
+#include "app/formats_report.h"
 #include "datapaths/formats/format.h"
 #include "io/utf8.h"
 
@@ -22,29 +22,6 @@ std::string SpecialsText(const Format& f) {
     text += ", no -0";
   if (!f.layout().has_zero) text += ", no zero, unsigned";
   return text;
-}
-
-nlohmann::json FormatJson(const Format& f) {
-  nlohmann::json j = {{"name", f.name()},
-                      {"kind", f.is_float() ? "float" : "integer"},
-                      {"bits", f.bits()},
-                      {"signed", f.is_signed()},
-                      {"max_finite", f.max_finite()},
-                      {"min_value", f.min_value()}};
-  if (f.is_float()) {
-    const FloatLayout& l = f.layout();
-    j["exponent_bits"] = l.exponent_bits;
-    j["mantissa_bits"] = l.mantissa_bits;
-    j["bias"] = l.bias;
-    j["specials"] = SpecialsName(l.specials);
-    j["subnormals"] = l.subnormals && l.has_zero && l.mantissa_bits > 0;
-    j["min_normal"] = f.min_normal();
-    j["min_subnormal"] = f.min_subnormal();
-    j["has_inf"] = f.has_inf();
-    j["has_nan"] = f.has_nan();
-    j["has_negative_zero"] = f.has_negative_zero();
-  }
-  return j;
 }
 
 void PrintTable() {
@@ -76,12 +53,7 @@ void AddFormatsCommand(CLI::App& app) {
   cmd->add_flag("--json", *json, "Print one JSON object instead of a table");
   cmd->callback([json] {
     if (!*json) return PrintTable();
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& name : SpecFormatNames())
-      list.push_back(FormatJson(FormatByName(name)));
-    nlohmann::json doc = JsonHeader();
-    doc["formats"] = list;
-    std::cout << io::ReportJson(doc) << "\n";
+    std::cout << io::ReportJson(FormatsReportJson()) << "\n";
   });
 }
 

@@ -7,9 +7,9 @@
 #include "app/commands/commands.h"
 #include "app/commands/options.h"
 #include "app/commands/output_paths.h"
+#include "app/quantize_tensor.h"
 #include "app/tensor_values.h"
 #include "datapaths/error.h"
-#include "datapaths/formats/bulk.h"
 #include "io/npy.h"
 
 namespace gemmsim::app {
@@ -21,32 +21,6 @@ struct QuantizeArgs {
   uint64_t seed = 0;
 };
 
-// Encodes with the fast float32 kernels where the input is float32-exact
-// and the codes fit 16 bits; otherwise rounds each float64 once (never via
-// float32, which would round twice).
-std::vector<uint64_t> EncodeTensor(const Format& f, const io::Tensor& t,
-                                   const std::string& path,
-                                   const EncodeOptions& o,
-                                   const RandomKey& key) {
-  const size_t n = static_cast<size_t>(t.numel());
-  std::vector<uint64_t> codes(n);
-  if (FitsFloat32(t.dtype) && f.bits() <= 16) {
-    const std::vector<float> values = Float32Values(t, path);
-    if (f.bits() <= 8) {
-      std::vector<uint8_t> narrow(n);
-      EncodeFloat32(f, values, std::span<uint8_t>(narrow), o, key);
-      codes.assign(narrow.begin(), narrow.end());
-    } else {
-      std::vector<uint16_t> narrow(n);
-      EncodeFloat32(f, values, std::span<uint16_t>(narrow), o, key);
-      codes.assign(narrow.begin(), narrow.end());
-    }
-  } else {
-    EncodeFloat64(f, FloatValues(t, path), codes, o, key);
-  }
-  return codes;
-}
-
 void Quantize(const QuantizeArgs& args) {
   const Format f = ParseFormatOption(args.format);
   EncodeOptions o;
@@ -54,15 +28,9 @@ void Quantize(const QuantizeArgs& args) {
   o.overflow = ParseOverflowOption(args.overflow);
   CheckOutputPaths({{"OUT", args.out, ".npy"}});
   const io::Tensor in = io::read_npy(args.in);
-  if (!HoldsFloatValues(in.dtype) || in.dtype == io::DType::kBF16) {
-    throw InputError(
-        args.in, "dtype",
-        fmt::format("expected a float array (f2, f4, f8), found {}",
-                    io::dtype_name(in.dtype)));
-  }
-  const RandomKey key{args.seed, StreamTensor::kQuantize};
-  const std::vector<uint64_t> codes = EncodeTensor(f, in, args.in, o, key);
-  io::write_npy(args.out, CodeTensor(f, in.shape, codes));
+  const io::Tensor code_tensor = QuantizeTensor(f, in, args.in, o, args.seed);
+  io::write_npy(args.out, code_tensor);
+  const std::vector<uint64_t> codes = Codes(code_tensor, f, args.out);
 
   // What happened to the values, for the user: stdout carries results.
   const std::vector<double> x = FloatValues(in, args.in);
@@ -92,14 +60,12 @@ void Dequantize(const std::string& format, const std::string& in_path,
   const Format f = ParseFormatOption(format);
   CheckOutputPaths({{"OUT", out_path, ".npy"}});
   const io::Tensor in = io::read_npy(in_path);
-  const std::vector<uint64_t> codes = Codes(in, f, in_path);
-  std::vector<double> values(codes.size());
-  for (size_t i = 0; i < codes.size(); ++i) values[i] = Decode(f, codes[i]);
-  const bool as_float32 = ValuesFitIn(f, FormatByName("fp32"));
-  io::write_npy(out_path, FloatTensor(in.shape, values, as_float32));
-  fmt::print(
-      "{}: {} {} codes -> {}\n", out_path, codes.size(), f.name(),
-      as_float32 ? "float32" : "float64 (the values do not all fit float32)");
+  const io::Tensor values = DequantizeTensor(f, in, in_path);
+  io::write_npy(out_path, values);
+  fmt::print("{}: {} {} codes -> {}\n", out_path, values.numel(), f.name(),
+             values.dtype == io::DType::kF32
+                 ? "float32"
+                 : "float64 (the values do not all fit float32)");
 }
 
 }  // namespace

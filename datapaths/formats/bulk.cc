@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <limits>
+#include <mutex>
+#include <utility>
 
 #include "datapaths/error.h"
 #include "datapaths/target_clones.h"
@@ -168,6 +170,22 @@ DecodeTable::DecodeTable(const Format& format) {
   values_.resize(format.code_count());
   for (uint64_t code = 0; code < values_.size(); ++code)
     values_[code] = Decode(format, code);
+}
+
+std::shared_ptr<const DecodeTable> SharedDecodeTable(const Format& format) {
+  static std::mutex mutex;
+  static std::vector<std::pair<Format, std::shared_ptr<const DecodeTable>>>
+      tables;
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& [f, table] : tables)
+      if (f == format) return table;
+  }
+  auto table = std::make_shared<const DecodeTable>(format);  // outside the lock
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (tables.size() >= 32) tables.erase(tables.begin());
+  tables.emplace_back(format, table);
+  return table;
 }
 
 bool HasFastFloat32Kernel(const Format& f, const EncodeOptions& o) {

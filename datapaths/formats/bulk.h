@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -23,6 +24,12 @@ class DecodeTable {
  private:
   std::vector<double> values_;
 };
+
+// The table of `format` (<= 16 bits), built once per process and shared:
+// a 16-bit table is 65,536 decodes (about 4 ms), more than decoding a small
+// operand costs, and gemmsim.matmul in a training loop decodes per call.
+// Thread-safe; the last 32 formats used are kept.
+std::shared_ptr<const DecodeTable> SharedDecodeTable(const Format& format);
 
 // Encodes float32 values into codes. Element i draws its stochastic-rounding
 // bits from RandomBits(key, first_index + i), so any split of an array into
