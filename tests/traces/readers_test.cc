@@ -142,8 +142,8 @@ TEST_CASE("profiler JSON errors") {
       {R"({"traceEvents": [{"ph": "X", "name": "aten::add", "ts": 0}]})",
        ": no GEMM events"},
       {R"({"traceEvents": [{"ph": "X", "name": "aten::mm", "ts": 0}]})",
-       ": traceEvents[0] (aten::mm): no \"Input Dims\"; record the trace with "
-       "record_shapes=True"},
+       ": none of its 1 GEMM event(s) has \"Input Dims\": this PyTorch build "
+       "wrote no shapes (no Kineto)"},
       {event("aten::mm", "[[2, 3], [4, 5]]"),
        ": traceEvents[0] (aten::mm): operand shapes [2, 3] and [4, 5]; "
        "expected [M, K] and [K, N]"},
@@ -154,6 +154,15 @@ TEST_CASE("profiler JSON errors") {
       {event("aten::addmm", "[[2, 3]]"),
        "\"Input Dims\" has no tensor argument 1"},
       {event("aten::mm", "[[2, -3], [3, 4]]"), "expected non-negative"},
+      {event("aten::mv", "[[2, 3], [4]]"), "expected [M, K] and [K]"},
+      {event("aten::convolution", "[[1, 3, 8], [4, 2, 3]]"),
+       "expected [N, C, ...] and [F, C / groups, ...]"},
+      // Every GEMM event skipped: the error says which and why.
+      {event("aten::convolution", "[[1, 2, 8, 8], [4, 2, 3, 3]]"),
+       "no GEMM events (aten::mm, addmm, bmm, baddbmm, addbmm, mv, addmv, "
+       "linear, matmul, convolution with \"Input Dims\"); record with "
+       "record_shapes=True; skipped 1 event(s) of aten::convolution: no "
+       "stride, padding and dilation (\"Concrete Inputs\")"},
   };
   int checked = 0;
   for (const auto& [text, message] : cases) {
@@ -164,7 +173,91 @@ TEST_CASE("profiler JSON errors") {
     CHECK(error.find(message) != std::string::npos);
     ++checked;
   }
-  CHECK(checked == 10);
+  CHECK(checked == 13);
+}
+
+TEST_CASE("profiler JSON from a torch without Kineto: a clear error") {
+  // Debian's torch 1.13 (CPU) with record_shapes=True, export_chrome_trace:
+  // a bare event list whose events have empty args (no shapes, no types).
+  const std::string path =
+      std::string(GEMMSIM_TEST_DATA_DIR) + "/profiler_torch113_cpu.json";
+  CHECK(ErrorOf([&] { ReadTrace(path); }) ==
+        path +
+            ": none of its 7 GEMM event(s) has \"Input Dims\": this PyTorch "
+            "build wrote no shapes (no Kineto), even with record_shapes=True; "
+            "record the trace with tools/capture_gemms.py instead");
+}
+
+TEST_CASE("profiler JSON: baddbmm, addbmm, mv, addmv, convolutions") {
+  TempDir dir;
+  const std::string path = dir.file("p.json");
+  auto event = [](const std::string& op, int ts, const std::string& dims,
+                  const std::string& concrete) {
+    return R"({"ph": "X", "name": ")" + op +
+           R"(", "pid": 1, "tid": 1, "ts": )" + std::to_string(ts) +
+           R"(, "dur": 5, "args": {"Input Dims": )" + dims +
+           R"(, "Input type": ["float", "float"])" +
+           (concrete.empty() ? "" : R"(, "Concrete Inputs": )" + concrete) +
+           "}}";
+  };
+  const std::string conv_args =
+      R"(["", "", "", "[2, 2]", "[1]", "[1, 1]", "False", "[0, 0]", "2"])";
+  WriteBytes(
+      path,
+      "[" + event("aten::baddbmm", 0, "[[4, 3, 5], [4, 3, 7], [4, 7, 5]]", "") +
+          ",\n" +
+          event("aten::addbmm", 10, "[[3, 5], [4, 3, 7], [4, 7, 5]]", "") +
+          ",\n" +
+          // mv calls addmv_ (same span): one GEMM, the callee's.
+          event("aten::mv", 20, "[[6, 9], [9]]", "") + ",\n" +
+          event("aten::addmv_", 20, "[[6], [6, 9], [9], [], []]", "") + ",\n" +
+          // [2, 4, 9, 9] * [6, 2, 3, 3], stride 2, padding 1, groups 2:
+          // 5x5 output pixels.
+          event("aten::convolution", 30, "[[2, 4, 9, 9], [6, 2, 3, 3], [6]]",
+                conv_args) +
+          ",\n" +
+          event("aten::convolution_backward", 40,
+                "[[2, 6, 5, 5], [2, 4, 9, 9], [6, 2, 3, 3], [], []]", "") +
+          ",\n" +
+          event("aten::convolution_backward", 50,
+                "[[2, 6, 5, 5], [2, 4, 9, 9], [6, 2, 3, 3], [], []]",
+                R"(["", "", "", "", "[2, 2]", "[1, 1]", "[1, 1]", "False",)"
+                R"( "[0, 0]", "2", "[False, True, True]"])") +
+          ",\n" +
+          // Transposed, and no stride/padding: both skipped (reported).
+          event("aten::convolution", 60, "[[2, 4, 9, 9], [4, 3, 3, 3]]",
+                R"(["", "", "", "1", "0", "1", "True", "0", "1"])") +
+          ",\n" +
+          event("aten::convolution", 70, "[[2, 4, 9, 9], [4, 4, 3, 3]]", "") +
+          "]");
+  const Trace t = ReadTrace(path);
+  const Expected expected[] = {
+      {"baddbmm 3x5x7x4", 3, 5, 7, 4, 1, "fp32"},
+      {"addbmm 3x5x28", 3, 5, 28, 1, 1, "fp32"},
+      {"addmv 6x1x9", 6, 1, 9, 1, 1, "fp32"},
+      // M = 2 * 25 output pixels, N = 6 / 2 filters, K = 2 * 9, batch 2.
+      {"convolution 50x3x18x2", 50, 3, 18, 2, 1, "fp32"},
+      // grad_input: M = 2 * 81 input pixels, N = 2 channels, K = 3 * 9.
+      {"convolution_backward dgrad 162x2x27x2", 162, 2, 27, 2, 1, "fp32"},
+      // grad_weight, twice (the second event's mask asks for it only).
+      {"convolution_backward wgrad 3x18x50x2", 3, 18, 50, 2, 2, "fp32"},
+  };
+  REQUIRE(t.gemms.size() == std::size(expected));
+  int checked = 0;
+  for (size_t i = 0; i < t.gemms.size(); ++i) {
+    const TraceGemm& g = t.gemms[i];
+    const Expected& e = expected[i];
+    CAPTURE(e.name);
+    CHECK(g.name == e.name);
+    CHECK(g.m == e.m);
+    CHECK(g.n == e.n);
+    CHECK(g.k == e.k);
+    CHECK(g.batch == e.batch);
+    CHECK(g.count == e.count);
+    CHECK(g.dtype == e.dtype);
+    ++checked;
+  }
+  CHECK(checked == 6);
 }
 
 }  // namespace
