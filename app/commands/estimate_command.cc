@@ -3,7 +3,9 @@
 // --json, one report object written atomically.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -70,11 +72,43 @@ nlohmann::json CostJson(const cost::Cost& c) {
           {"bound", cost::BoundName(c.bound)}};
 }
 
+// Whether the machine's fallback ran the GEMM on another dtype's engines
+// (SPEC: "the report says which").
+bool FellBack(const cost::GemmShape& g, const cost::Cost& c) {
+  return !c.engine_dtype.empty() &&
+         c.engine_dtype != cost::CanonicalDtype(g.dtype);
+}
+
+// The dtype cell: "fp32->bf16" for a GEMM that fell back.
+std::string DtypeCell(const cost::GemmShape& g, const cost::Cost& c) {
+  return FellBack(g, c) ? g.dtype + "->" + c.engine_dtype : g.dtype;
+}
+
 std::string Row(const std::string& name, const std::string& dtype,
-                const cost::Cost& c) {
-  return fmt::format("{:<24} {:>6} {:>14.0f} {:>12.4g} {:>9.1f} {:>6.1f}% {}\n",
-                     name, dtype, c.cycles, c.seconds, c.tflops,
-                     100 * c.utilization, cost::BoundName(c.bound));
+                size_t dtype_width, const cost::Cost& c) {
+  return fmt::format(
+      "{:<24} {:>{}} {:>14.0f} {:>12.4g} {:>9.1f} {:>6.1f}% {}\n", name, dtype,
+      dtype_width, c.cycles, c.seconds, c.tflops, 100 * c.utilization,
+      cost::BoundName(c.bound));
+}
+
+// One line per dtype that ran on another dtype's engines.
+std::string FallbackNotes(const cost::Machine& machine,
+                          const std::vector<cost::GemmShape>& gemms,
+                          const cost::TraceCost& t) {
+  std::map<std::string, std::string> ran;  // GEMM dtype -> engine dtype
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    if (FellBack(gemms[i], t.gemms[i]))
+      ran[gemms[i].dtype] = t.gemms[i].engine_dtype;
+  }
+  std::string notes;
+  for (const auto& [dtype, engine] : ran) {
+    notes += fmt::format(
+        "note: {} has no engines on {}: its GEMMs ran on the {} engines "
+        "(engine.fallback.{})\n",
+        dtype, machine.name, engine, cost::CanonicalDtype(dtype));
+  }
+  return notes;
 }
 
 void RunEstimate(const EstimateArgs& args) {
@@ -116,6 +150,8 @@ void RunEstimate(const EstimateArgs& args) {
                       {"batch", g.batch},
                       {"count", g.count},
                       {"dtype", g.dtype},
+                      {"engine_dtype", t.gemms[i].engine_dtype},
+                      {"fallback", FellBack(g, t.gemms[i])},
                       {"throughput", CostJson(t.gemms[i])}});
     }
     j["gemms"] = std::move(list);
@@ -123,14 +159,21 @@ void RunEstimate(const EstimateArgs& args) {
     report.emplace(args.json);
     report->write(io::ReportJson(j) + "\n");
   }
+  std::vector<std::string> cells;
+  size_t width = 6;  // "dtype" and the widest plain name, bf16 and fp32
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    cells.push_back(DtypeCell(gemms[i], t.gemms[i]));
+    width = std::max(width, cells.back().size());
+  }
   std::string out = fmt::format(
-      "machine {}\n{:<24} {:>6} {:>14} {:>12} {:>9} "
+      "machine {}\n{:<24} {:>{}} {:>14} {:>12} {:>9} "
       "{:>7} {}\n",
-      machine.name, "gemm", "dtype", "cycles", "seconds", "TFLOP/s", "util",
-      "bound");
+      machine.name, "gemm", "dtype", width, "cycles", "seconds", "TFLOP/s",
+      "util", "bound");
   for (size_t i = 0; i < gemms.size(); ++i)
-    out += Row(gemms[i].name, gemms[i].dtype, t.gemms[i]);
-  out += Row("total", "", t.total);
+    out += Row(gemms[i].name, cells[i], width, t.gemms[i]);
+  out += Row("total", "", width, t.total);
+  out += FallbackNotes(machine, gemms, t);
   if (report) report->commit();
   fmt::print("{}", out);
 }

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -79,11 +80,46 @@ std::string ParseDtypeKey(const YamlValue& map, const std::string& key) {
   return canonical;
 }
 
+// engine.fallback: dtype -> the dtype whose engines run it, or `none`.
+// Entries the file leaves out get cost::DefaultFallback; `none` removes
+// one. A target must have engines itself, so fallbacks never chain.
+void ParseFallback(const YamlValue& v, cost::Machine* m) {
+  std::map<std::string, std::string> given;
+  if (auto f = v.Get("fallback")) {
+    if (!f->IsMap()) f->Expected("a mapping dtype: dtype (or none)");
+    for (auto it = f->node().begin(); it != f->node().end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string from = ParseDtypeKey(*f, key);
+      const YamlValue to = f->Require(key);
+      const std::string text = to.Scalar("a dtype or none");
+      if (text != "none" && cost::CanonicalDtype(text) != text) {
+        to.Fail("unknown dtype '" + text +
+                "': expected bf16, fp16, fp8, tf32, fp32, int8 or none");
+      }
+      if (text == from) to.Fail("a dtype cannot fall back to itself");
+      if (text != "none" && !m->dtypes.count(text))
+        to.Fail(text + " has no engine count on this machine (engine.count)");
+      given[from] = text;
+    }
+  }
+  for (const char* d : {"bf16", "fp16", "fp8", "tf32", "fp32", "int8"}) {
+    const std::string to = cost::DefaultFallback(*m, d);
+    if (!to.empty()) m->fallback[d] = to;
+  }
+  for (const auto& [from, to] : given) {
+    if (to == "none")
+      m->fallback.erase(from);
+    else
+      m->fallback[from] = to;
+  }
+}
+
 void ParseEngine(const YamlValue& v, cost::Machine* m) {
-  v.CheckKeys({"kind", "array", "alternative_geometries", "dataflow",
-               "clock_ghz", "count", "macs_per_cycle", "fill_drain",
-               "tile_overhead_cycles", "compute_efficiency", "split_k"},
-              "an engine mapping");
+  v.CheckKeys(
+      {"kind", "array", "alternative_geometries", "dataflow", "clock_ghz",
+       "count", "macs_per_cycle", "fill_drain", "tile_overhead_cycles",
+       "compute_efficiency", "split_k", "fallback"},
+      "an engine mapping");
   if (auto kind = v.Get("kind")) m->engine_kind = kind->Scalar("a name");
   m->geometries = {ParseGeometry(v.Require("array"))};
   if (auto alt = v.Get("alternative_geometries")) {
@@ -113,6 +149,7 @@ void ParseEngine(const YamlValue& v, cost::Machine* m) {
       m->dtypes[dtype].macs_per_cycle = macs->Require(key).Int(1, kMaxInt);
     }
   }
+  ParseFallback(v, m);
   if (auto fd = v.Get("fill_drain"))
     m->fill_drain_exposed = fd->OneOf({"exposed", "hidden"}) == "exposed";
   if (auto t = v.Get("tile_overhead_cycles"))
@@ -176,6 +213,7 @@ nlohmann::json MachineToJson(const cost::Machine& m) {
             {"dataflow", cost::DataflowName(m.dataflow)},
             {"clock_ghz", m.clock_ghz},
             {"dtypes", dtypes},
+            {"fallback", m.fallback},
             {"fill_drain", m.fill_drain_exposed ? "exposed" : "hidden"},
             {"tile_overhead_cycles", m.tile_overhead_cycles},
             {"split_k", m.split_k},

@@ -245,8 +245,7 @@ void CheckJob(const ChipJob& job, const std::vector<ChipPlan>& plans) {
     const bool has = !job.operands.empty();
     if (cycle && !has) throw ConfigError(where + "cycle mode needs operands");
     if (cycle && !plans[g].tiles.empty()) {
-      const cost::DtypeEngines& e =
-          machine.dtypes.at(cost::CanonicalDtype(s.dtype));
+      const cost::DtypeEngines& e = cost::EnginesFor(machine, s.dtype);
       const cost::Geometry& geo = plans[g].geometry;
       if (cost::MacsPerCycle(e, geo) != geo.rows * geo.cols) {
         throw ConfigError(where +

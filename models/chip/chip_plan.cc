@@ -83,8 +83,7 @@ ChipPlan PlanGemm(const cost::Machine& machine, const cost::GemmShape& gemm) {
   // EstimateGemm checks the shape and dtype and picks the geometry.
   const cost::Cost estimate = cost::EstimateGemm(machine, gemm);
   ChipPlan plan;
-  const cost::DtypeEngines& e =
-      machine.dtypes.at(cost::CanonicalDtype(gemm.dtype));
+  const cost::DtypeEngines& e = cost::EnginesFor(machine, gemm.dtype);
   plan.engines = e.count;
   if (estimate.flops == 0) return plan;
   const cost::Geometry& g = estimate.geometry;

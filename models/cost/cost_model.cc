@@ -13,18 +13,6 @@ namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-const DtypeEngines& EnginesFor(const Machine& machine,
-                               const std::string& dtype) {
-  const std::string canonical = CanonicalDtype(dtype);
-  const auto it = machine.dtypes.find(canonical);
-  if (it != machine.dtypes.end()) return it->second;
-  std::string have;
-  for (const auto& [name, engines] : machine.dtypes)
-    have += (have.empty() ? "" : ", ") + name;
-  throw ConfigError("machine " + machine.name + " has no engines for dtype '" +
-                    dtype + "'; it has " + have);
-}
-
 // Engine cycles of one run of the GEMM on geometry `g` (README: "Compute").
 double ComputeCycles(const Machine& machine, const DtypeEngines& e,
                      const Geometry& g, const GemmShape& s) {
@@ -94,6 +82,17 @@ void CheckShape(const GemmShape& s) {
 
 }  // namespace
 
+const DtypeEngines& EnginesFor(const Machine& machine,
+                               const std::string& dtype) {
+  const std::string engine = EngineDtype(machine, CanonicalDtype(dtype));
+  if (!engine.empty()) return machine.dtypes.at(engine);
+  std::string have;
+  for (const auto& [name, engines] : machine.dtypes)
+    have += (have.empty() ? "" : ", ") + name;
+  throw ConfigError("machine " + machine.name + " has no engines for dtype '" +
+                    dtype + "' and no engine.fallback for it; it has " + have);
+}
+
 const char* BoundName(Bound b) {
   return b == Bound::kCompute ? "compute" : "memory";
 }
@@ -108,6 +107,7 @@ Cost EstimateGemm(const Machine& machine, const GemmShape& gemm) {
   CheckShape(gemm);
   const DtypeEngines& e = EnginesFor(machine, gemm.dtype);
   Cost c;
+  c.engine_dtype = EngineDtype(machine, CanonicalDtype(gemm.dtype));
   c.flops = 2.0 * gemm.m * gemm.n * gemm.k * gemm.batch * gemm.count;
   if (c.flops == 0) return c;
   double best = std::numeric_limits<double>::infinity();

@@ -39,13 +39,26 @@ struct Cost {
   double bytes = 0;
   double flops = 0;   // all runs
   Geometry geometry;  // the geometry chosen
+  // The canonical dtype whose engines ran the GEMM (EngineDtype); it differs
+  // from the GEMM's own dtype when the machine's `fallback` ran it. Empty in
+  // a trace's total.
+  std::string engine_dtype;
 };
 
-// Throws gemmsim::Error (exit 2) for a dtype the machine has no engines for
-// and (exit 3) for a negative dimension or a zero batch or count.
+// The engines that run GEMMs of `dtype` (any name CanonicalDtype knows) on
+// `machine`, through its fallback where the dtype has none of its own.
+// Throws ConfigError (exit 2) when neither gives engines.
+const DtypeEngines& EnginesFor(const Machine& machine,
+                               const std::string& dtype);
+
+// Throws gemmsim::Error (exit 2) for a dtype the machine has no engines and
+// no fallback for and (exit 3) for a negative dimension or a zero batch or
+// count. Compute runs on EnginesFor's engines; bytes stay those of the
+// GEMM's own dtype (fp32 operands are fp32 in memory whatever multiplies
+// them).
 Cost EstimateGemm(const Machine& machine, const GemmShape& gemm);
 
-// Peak dense TFLOP/s of `machine` for a canonical dtype.
+// Peak dense TFLOP/s of `machine` for a dtype (of the engines that run it).
 double PeakTflops(const Machine& machine, const std::string& dtype);
 
 struct TraceCost {

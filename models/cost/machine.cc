@@ -35,4 +35,19 @@ int64_t DtypeBytes(const std::string& canonical) {
   return 2;
 }
 
+std::string EngineDtype(const Machine& machine, const std::string& dtype) {
+  if (machine.dtypes.count(dtype)) return dtype;
+  const auto it = machine.fallback.find(dtype);
+  return it != machine.fallback.end() && machine.dtypes.count(it->second)
+             ? it->second
+             : "";
+}
+
+std::string DefaultFallback(const Machine& machine, const std::string& dtype) {
+  if (dtype != "fp32" || machine.dtypes.count("fp32")) return "";
+  for (const char* to : {"tf32", "bf16"})
+    if (machine.dtypes.count(to)) return to;
+  return "";
+}
+
 }  // namespace gemmsim::cost

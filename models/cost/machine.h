@@ -37,6 +37,12 @@ struct Machine {
   Dataflow dataflow = Dataflow::kOutputStationary;
   double clock_ghz = 1.0;
   std::map<std::string, DtypeEngines> dtypes;  // by canonical dtype name
+  // Which dtype's engines run a GEMM whose dtype has none of its own (SPEC:
+  // "the engine that would run it in practice"), canonical name to
+  // canonical name; every value has engines. A dtype's own engines always
+  // win over its entry here. Machine files fill it with DefaultFallback
+  // where they say nothing (app/config/machine_file.cc).
+  std::map<std::string, std::string> fallback;
   // Exposed: every tile pays its fill/drain skew (a bare systolic array).
   // Hidden: the next tile fills while this one drains (double-buffered
   // accumulators), so the skew is paid once per GEMM.
@@ -60,5 +66,19 @@ const char* OverlapName(Overlap o);
 std::string CanonicalDtype(const std::string& name);
 // Bytes per operand element of a canonical dtype.
 int64_t DtypeBytes(const std::string& canonical);
+
+// The dtype whose engines run GEMMs of canonical `dtype` on `machine`: the
+// dtype itself where it has engines, else its `fallback` entry; "" for
+// neither.
+std::string EngineDtype(const Machine& machine, const std::string& dtype);
+
+// The fallback a machine gets for canonical `dtype` when its file names
+// none; "" for none. Only fp32 has one: without fp32 engines, fp32 operands
+// run on tf32 engines (what cuBLAS does for fp32 with TF32 allowed, and
+// cuDNN's default for convolutions in PyTorch), else on bf16 engines (a
+// framework lowering fp32 matmuls to bf16, as PyTorch's
+// set_float32_matmul_precision("medium") allows). Every other dtype without
+// engines stays an error rather than silently priced as something else.
+std::string DefaultFallback(const Machine& machine, const std::string& dtype);
 
 }  // namespace gemmsim::cost
