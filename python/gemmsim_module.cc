@@ -9,16 +9,20 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/commands/options.h"
+#include "app/config/machine_file.h"
 #include "app/config/numerics_file.h"
+#include "app/estimate_report.h"
 #include "app/formats_report.h"
 #include "app/gemm_run.h"
 #include "app/quantize_tensor.h"
+#include "app/trace/trace.h"
 #include "app/validate/validate_run.h"
 #include "datapaths/error.h"
 #include "python/array_tensor.h"
@@ -111,6 +115,51 @@ py::tuple Validate(const app::ValidateOptions& options) {
   return py::make_tuple(outcome.report.dump(), outcome.failure, text);
 }
 
+// The `estimate --json` document of shapes (M, N, K[, batch]) of `dtype`,
+// or of a trace file's GEMMs (a CSV's dtype is `dtype`).
+std::string Estimate(const std::string& machine_name,
+                     const std::vector<std::string>& sets,
+                     const std::vector<std::vector<int64_t>>& shapes,
+                     const std::string& dtype, const std::string& trace_path) {
+  if (cost::CanonicalDtype(dtype).empty()) {
+    throw ConfigError("dtype '" + dtype +
+                      "': expected bf16, fp16, fp8 (e4m3, e5m2), tf32, fp32 "
+                      "or int8");
+  }
+  if (shapes.empty() == trace_path.empty())
+    throw ConfigError("estimate: give either shapes or trace");
+  const cost::Machine machine = app::LoadMachine(machine_name, sets);
+  std::vector<cost::GemmShape> gemms;
+  if (!trace_path.empty()) {
+    const app::Trace trace = app::ReadTrace(trace_path);
+    for (const app::TraceGemm& g : trace.gemms) {
+      gemms.push_back(app::ShapeOf(g));
+      if (trace.kind == app::TraceKind::kCsv) gemms.back().dtype = dtype;
+    }
+  }
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const std::vector<int64_t>& d = shapes[i];
+    const bool ok =
+        (d.size() == 3 || (d.size() == 4 && d[3] >= 1)) &&
+        std::all_of(d.begin(), d.end(), [](int64_t v) { return v >= 0; });
+    if (!ok) {
+      throw ConfigError("shapes[" + std::to_string(i) +
+                        "]: expected (M, N, K) or (M, N, K, batch) of "
+                        "non-negative integers, batch >= 1");
+    }
+    cost::GemmShape s;
+    s.m = d[0], s.n = d[1], s.k = d[2];
+    if (d.size() == 4) s.batch = d[3];
+    s.name = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
+             std::to_string(s.k) +
+             (d.size() == 4 ? "x" + std::to_string(s.batch) : "");
+    s.dtype = dtype;
+    gemms.push_back(s);
+  }
+  const cost::TraceCost t = cost::EstimateTrace(machine, gemms);
+  return app::EstimateReportJson(machine, gemms, t).dump();
+}
+
 }  // namespace
 }  // namespace gemmsim::python
 
@@ -160,6 +209,8 @@ PYBIND11_MODULE(_gemmsim, m) {
           o.write_best = write_best;
           return Validate(o);
         });
+  m.def("estimate", &Estimate, py::arg("machine"), py::arg("sets"),
+        py::arg("shapes"), py::arg("dtype"), py::arg("trace"));
   m.def("matmul", &Matmul, py::arg("a"), py::arg("b"), py::arg("c"),
         py::arg("numerics"), py::arg("sets"), py::arg("threads"),
         py::arg("report"));

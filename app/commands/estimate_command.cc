@@ -13,6 +13,7 @@
 #include "app/commands/commands.h"
 #include "app/commands/output_paths.h"
 #include "app/config/machine_file.h"
+#include "app/estimate_report.h"
 #include "app/report_json.h"
 #include "app/trace/trace.h"
 #include "datapaths/error.h"
@@ -62,21 +63,6 @@ cost::GemmShape ParseShape(const std::string& text) {
   s.m = dims[0], s.n = dims[1], s.k = dims[2];
   if (dims.size() == 4) s.batch = dims[3];
   return s;
-}
-
-nlohmann::json CostJson(const cost::Cost& c) {
-  return {{"cycles", c.cycles},
-          {"seconds", c.seconds},
-          {"tflops", c.tflops},
-          {"utilization", c.utilization},
-          {"bound", cost::BoundName(c.bound)}};
-}
-
-// Whether the machine's fallback ran the GEMM on another dtype's engines
-// (SPEC: "the report says which").
-bool FellBack(const cost::GemmShape& g, const cost::Cost& c) {
-  return !c.engine_dtype.empty() &&
-         c.engine_dtype != cost::CanonicalDtype(g.dtype);
 }
 
 // The dtype cell: "fp32->bf16" for a GEMM that fell back.
@@ -137,25 +123,7 @@ void RunEstimate(const EstimateArgs& args) {
 
   std::optional<io::AtomicOutputFile> report;
   if (!args.json.empty()) {
-    nlohmann::json j = JsonHeader();
-    j["command"] = "estimate";
-    j["machine"] = MachineToJson(machine);
-    nlohmann::json list = nlohmann::json::array();
-    for (size_t i = 0; i < gemms.size(); ++i) {
-      const cost::GemmShape& g = gemms[i];
-      list.push_back({{"name", g.name},
-                      {"m", g.m},
-                      {"n", g.n},
-                      {"k", g.k},
-                      {"batch", g.batch},
-                      {"count", g.count},
-                      {"dtype", g.dtype},
-                      {"engine_dtype", t.gemms[i].engine_dtype},
-                      {"fallback", FellBack(g, t.gemms[i])},
-                      {"throughput", CostJson(t.gemms[i])}});
-    }
-    j["gemms"] = std::move(list);
-    j["total"] = {{"throughput", CostJson(t.total)}};
+    const nlohmann::json j = EstimateReportJson(machine, gemms, t);
     report.emplace(args.json);
     report->write(io::ReportJson(j) + "\n");
   }

@@ -77,6 +77,21 @@ def error_report(a, b, c=None, numerics="h100-e4m3-fp32", set=None,
     return _json.loads(report)
 
 
+def estimate(machine, shapes=None, dtype="bf16", set=None, trace=None):
+    """The report of `gemmsim estimate --json` (dict): cycles, seconds,
+    TFLOP/s, utilisation and bound of each GEMM and in total.
+
+    shapes: a list of (M, N, K) or (M, N, K, batch), all of `dtype`; or
+    trace: a trace file (manifest, CSV with `dtype`, profiler JSON). `set`
+    overrides keys of the machine, as --set does.
+    """
+    if isinstance(shapes, tuple):
+        shapes = [shapes]
+    dims = [[int(v) for v in s] for s in (shapes or [])]
+    return _json.loads(_gemmsim.estimate(machine, _sets(set), dims,
+                                         str(dtype), str(trace or "")))
+
+
 def validate(trace, numerics=None, search=False, set=None, threads=0,
              top=10, sample=512, show=5, write_best=None, verbose=False):
     """The report of `gemmsim validate --json` (dict) for a trace manifest.

@@ -184,6 +184,33 @@ class QuantizeMatchesCli(unittest.TestCase):
                          "all")
 
 
+class EstimateMatchesCli(unittest.TestCase):
+    def test_shapes_and_fallback(self):
+        checked = 0
+        with tempfile.TemporaryDirectory() as tmp:
+            pj = os.path.join(tmp, "e.json")
+            for machine, dtype, shape in [("gaudi2", "bf16", (4096, 4096,
+                                                                1024)),
+                                          ("h100", "fp32", (512, 768, 64, 3)),
+                                          ("gaudi3", "e4m3", (128, 256, 64))]:
+                text = "x".join(map(str, shape))
+                cli("estimate", "--machine", machine, "--shape", text,
+                    "--dtype", dtype, "--json", pj)
+                with open(pj) as f:
+                    want = json.load(f)
+                got = gemmsim.estimate(machine, [shape], dtype=dtype)
+                self.assertEqual(got, want)
+                checked += 1
+        self.assertEqual(checked, 3)
+        fell = gemmsim.estimate("gaudi2", (64, 64, 64), dtype="fp32")
+        self.assertTrue(fell["gemms"][0]["fallback"])
+        with self.assertRaises(gemmsim.Error) as ctx:
+            gemmsim.estimate("gaudi2", [(1, 2)])
+        self.assertEqual(ctx.exception.exit_code, 2)
+        with self.assertRaises(gemmsim.Error):
+            gemmsim.estimate("gaudi2", [(1, 2, 3)], dtype="fp99")
+
+
 class ValidateMatchesCli(unittest.TestCase):
     TRACE = os.path.join(os.path.dirname(__file__), "..", "..", "traces",
                          "h100-captures", "trace.yaml")
