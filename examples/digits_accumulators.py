@@ -107,16 +107,18 @@ def run(setting, args, xs):
             "steps_per_second": steps / seconds, "steps": steps}
 
 
-def svg(rows, path):
+def svg(rows, path, subtitle):
     """A horizontal bar chart of test accuracy, one bar per setting."""
     bar_h, gap, left, width = 22, 8, 300, 420
-    height = 60 + len(rows) * (bar_h + gap)
+    height = 80 + len(rows) * (bar_h + gap)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}"'
            f' height="{height}" font-family="sans-serif" font-size="13">',
            f'<text x="10" y="22" font-size="15">Digits MLP test accuracy by '
-           f'accumulator (gemmsim, e4m3fn inputs)</text>']
+           f'accumulator (gemmsim, bf16 inputs, every GEMM emulated)</text>',
+           f'<text x="10" y="42" fill="#555">{subtitle}; red: more than 2 '
+           f'points below torch float32</text>']
     for i, r in enumerate(rows):
-        y = 40 + i * (bar_h + gap)
+        y = 56 + i * (bar_h + gap)
         w = max(1.0, r["accuracy"] * width)
         color = "#4477aa" if r["accuracy"] >= rows[0]["accuracy"] - 0.02 \
             else "#cc6677"
@@ -128,7 +130,7 @@ def svg(rows, path):
                    f'{100 * r["accuracy"]:.1f}%</text>')
     for frac in (0, 0.5, 1):
         x = left + frac * width
-        out.append(f'<line x1="{x}" y1="34" x2="{x}" y2="{height - 16}" '
+        out.append(f'<line x1="{x}" y1="50" x2="{x}" y2="{height - 16}" '
                    f'stroke="#999" stroke-dasharray="3,3"/>')
         out.append(f'<text x="{x}" y="{height - 2}" text-anchor="middle">'
                    f'{int(frac * 100)}%</text>')
@@ -179,7 +181,9 @@ def main():
     print(text)
     with open(os.path.join(args.out, "digits_accumulators.md"), "w") as f:
         f.write(text)
-    svg(rows, os.path.join(args.out, "digits_accumulators.svg"))
+    svg(rows, os.path.join(args.out, "digits_accumulators.svg"),
+        f"MLP 64-{args.hidden}-{args.hidden}-10, {args.epochs} epochs, batch "
+        f"{args.batch}")
     print(f"wrote {args.out}/digits_accumulators.md and .svg")
     if args.check:
         native, fp32 = rows[0]["accuracy"], rows[1]["accuracy"]
