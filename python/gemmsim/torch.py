@@ -162,16 +162,24 @@ class Conv2d(torch.nn.Conv2d, _Emulated):
         self._set_numerics(forward, grad_input, grad_weight, threads)
 
     def forward(self, x):
-        if self.padding_mode != "zeros":
+        padding = self.padding
+        if isinstance(padding, str):
+            # torch's 'valid' is no padding; 'same' pads dilation * (k - 1)
+            # per dimension, the odd pixel on the right/bottom, as torch.
+            if padding == "same":
+                pads = []
+                for d, k in zip(reversed(self.dilation),
+                                reversed(self.kernel_size)):
+                    total = d * (k - 1)
+                    pads += [total // 2, total - total // 2]
+                mode = ("constant" if self.padding_mode == "zeros" else
+                        self.padding_mode)
+                x = F.pad(x, pads, mode=mode)
+            padding = 0
+        elif self.padding_mode != "zeros":
             x = F.pad(x, self._reversed_padding_repeated_twice,
                       mode=self.padding_mode)
             padding = 0
-        elif isinstance(self.padding, str):
-            raise _gemmsim.Error("gemmsim.torch.Conv2d: string padding "
-                                 f"{self.padding!r}: give the padding in "
-                                 "pixels")
-        else:
-            padding = self.padding
         n, h, w = x.shape[0], x.shape[-2], x.shape[-1]
         kh, kw = self.kernel_size
         out_h = (h + 2 * _pair(padding)[0] - self.dilation[0] * (kh - 1) -

@@ -76,7 +76,9 @@ class ExactGradients(unittest.TestCase):
         gen = torch.Generator().manual_seed(3)
         checked = 0
         for groups, stride, padding, dilation in [(1, 1, 1, 1), (2, 2, 0, 1),
-                                                  (1, 1, 2, 2)]:
+                                                  (1, 1, 2, 2), (1, 1, "same",
+                                                                 2),
+                                                  (2, 1, "valid", 1)]:
             ref = torch.nn.Conv2d(4, 6, 3, stride=stride, padding=padding,
                                   dilation=dilation, groups=groups)
             with torch.no_grad():
@@ -101,7 +103,7 @@ class ExactGradients(unittest.TestCase):
             self.assertTrue(torch.equal(layer.weight.grad.double(),
                                         ref64.weight.grad))
             checked += 1
-        self.assertEqual(checked, 3)
+        self.assertEqual(checked, 5)
 
 
 class PerPassNumerics(unittest.TestCase):
