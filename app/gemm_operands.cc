@@ -122,28 +122,38 @@ std::vector<double> DecodeAll(const Format& f, std::span<const uint64_t> c) {
   return out;
 }
 
-// Rounds every value once into `f`: through the fast float32 kernels where
-// the values are float32-exact and the codes fit 16 bits, else from float64
-// (never via float32, which would round twice).
-std::vector<uint64_t> EncodeAll(const Format& f, const std::vector<double>& x,
-                                bool float32_exact, const EncodeOptions& o,
-                                const RandomKey& key) {
-  std::vector<uint64_t> codes(x.size());
-  if (float32_exact && f.bits() <= 16) {
+// Rounds every value once into `f` and returns the rounded values: through
+// the fast float32 kernels where the values are float32-exact and the codes
+// fit 16 bits (decoded straight from the narrow codes: a 2048^2 operand
+// would otherwise hold 32 MB of 64-bit codes, and fresh pages cost more
+// than the rounding), else from float64 (never via float32, which would
+// round twice).
+template <typename Code>
+std::vector<double> RoundViaFloat32(const Format& f,
+                                    const std::vector<double>& x,
+                                    const EncodeOptions& o,
+                                    const RandomKey& key) {
+  std::vector<Code> codes(x.size());
+  {
     const std::vector<float> narrow_in(x.begin(), x.end());
-    if (f.bits() <= 8) {
-      std::vector<uint8_t> c(x.size());
-      EncodeFloat32(f, narrow_in, std::span<uint8_t>(c), o, key);
-      codes.assign(c.begin(), c.end());
-    } else {
-      std::vector<uint16_t> c(x.size());
-      EncodeFloat32(f, narrow_in, std::span<uint16_t>(c), o, key);
-      codes.assign(c.begin(), c.end());
-    }
-  } else {
-    EncodeFloat64(f, x, codes, o, key);
+    EncodeFloat32(f, narrow_in, std::span<Code>(codes), o, key);
   }
-  return codes;
+  const auto table = SharedDecodeTable(f);
+  std::vector<double> out(x.size());
+  for (size_t i = 0; i < codes.size(); ++i) out[i] = (*table)[codes[i]];
+  return out;
+}
+
+std::vector<double> RoundAll(const Format& f, const std::vector<double>& x,
+                             bool float32_exact, const EncodeOptions& o,
+                             const RandomKey& key) {
+  if (float32_exact && f.bits() <= 8)
+    return RoundViaFloat32<uint8_t>(f, x, o, key);
+  if (float32_exact && f.bits() <= 16)
+    return RoundViaFloat32<uint16_t>(f, x, o, key);
+  std::vector<uint64_t> codes(x.size());
+  EncodeFloat64(f, x, codes, o, key);
+  return DecodeAll(f, codes);
 }
 
 double Amax(const std::vector<double>& x) {
@@ -288,8 +298,7 @@ QuantizedOperand QuantizeOperand(const OperandTensor& t, OperandRole role,
   std::vector<double> values;
   std::vector<int16_t> emins;
   if (spec.scaling.kind == ScalingKind::kNone) {
-    values = DecodeAll(
-        f, EncodeAll(f, x, FitsFloat32(t.tensor.dtype), spec.encode, key));
+    values = RoundAll(f, x, FitsFloat32(t.tensor.dtype), spec.encode, key);
   } else {
     ValidateScaling(f, spec.scaling);
     const double amax = Amax(x);
