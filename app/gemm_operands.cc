@@ -129,6 +129,19 @@ std::vector<double> DecodeAll(const Format& f, std::span<const uint64_t> c) {
 // than the rounding), else from float64 (never via float32, which would
 // round twice).
 template <typename Code>
+std::vector<double> RoundFloat32Values(const Format& f,
+                                       std::span<const float> x,
+                                       const EncodeOptions& o,
+                                       const RandomKey& key) {
+  std::vector<Code> codes(x.size());
+  EncodeFloat32(f, x, std::span<Code>(codes), o, key);
+  const auto table = SharedDecodeTable(f);
+  std::vector<double> out(x.size());
+  for (size_t i = 0; i < codes.size(); ++i) out[i] = (*table)[codes[i]];
+  return out;
+}
+
+template <typename Code>
 std::vector<double> RoundViaFloat32(const Format& f,
                                     const std::vector<double>& x,
                                     const EncodeOptions& o,
@@ -290,7 +303,26 @@ QuantizedOperand QuantizeOperand(const OperandTensor& t, OperandRole role,
     return q;
   }
 
-  // Quantize along K: A's rows as they are, B's columns as rows of B^T.
+  // Rounding each element on its own with no random bits does not depend
+  // on where the element sits: round in file order, without B's two
+  // transposes or a float64 copy (at 2048^2 each is 32 MB of fresh pages,
+  // which cost more than the rounding).
+  if (spec.scaling.kind == ScalingKind::kNone &&
+      spec.encode.rounding.mode != Rounding::kStochastic) {
+    if (FitsFloat32(t.tensor.dtype) && f.bits() <= 16) {
+      const std::vector<float> x = Float32Values(t.tensor, t.name);
+      q.values = f.bits() <= 8
+                     ? RoundFloat32Values<uint8_t>(f, x, spec.encode, {})
+                     : RoundFloat32Values<uint16_t>(f, x, spec.encode, {});
+    } else {
+      q.values = RoundAll(f, Values(t, letter), false, spec.encode, {});
+    }
+    return q;
+  }
+
+  // Quantize along K: A's rows as they are, B's columns as rows of B^T
+  // (stochastic rounding draws element e's bits at its K-contiguous index;
+  // block scales are per K-vector).
   const int64_t k = is_a ? q.cols : q.rows;
   std::vector<double> x = Values(t, letter);
   if (!is_a) x = Transpose(x, matrices, q.rows, q.cols);

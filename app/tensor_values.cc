@@ -99,6 +99,11 @@ std::vector<double> FloatValues(const io::Tensor& t, const std::string& path) {
 std::vector<float> Float32Values(const io::Tensor& t, const std::string& path) {
   if (!FitsFloat32(t.dtype) && HoldsFloatValues(t.dtype))
     throw Error(ExitCode::kInternal, "Float32Values on a float64 tensor");
+  if (t.dtype == io::DType::kF32) {  // no float64 copy on the way
+    std::vector<float> out(static_cast<size_t>(t.numel()));
+    if (!out.empty()) std::memcpy(out.data(), t.data.data(), t.data.size());
+    return out;
+  }
   const std::vector<double> values = FloatValues(t, path);
   return std::vector<float>(values.begin(), values.end());  // exact
 }
