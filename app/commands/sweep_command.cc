@@ -49,8 +49,9 @@ void CheckArgs(const SweepArgs& args) {
     throw ConfigError(fmt::format(
         "--budget {}: expected a finite error bound >= 0", *args.budget));
   }
-  CheckOutputPaths(
-      {{"--csv", args.csv}, {"--plot", args.plot}, {"--json", args.json}});
+  CheckOutputPaths({{"--csv", args.csv},
+                    {"--plot", args.plot, ".svg"},
+                    {"--json", args.json}});
 }
 
 void RunSweep(const SweepArgs& args) {

@@ -134,6 +134,10 @@ void ParseEngine(const YamlValue& v, cost::Machine* m) {
   m->clock_ghz = Positive(v.Require("clock_ghz"));
   const YamlValue count = v.Require("count");
   if (!count.IsMap()) count.Expected("a mapping dtype: engine count");
+  // A machine without engines could run no GEMM: every estimate would fail
+  // later, far from the file's mistake.
+  if (count.node().size() == 0)
+    count.Expected("at least one dtype: engine count, e.g. {bf16: 2}");
   for (auto it = count.node().begin(); it != count.node().end(); ++it) {
     const std::string key = it->first.Scalar();
     const std::string dtype = ParseDtypeKey(count, key);

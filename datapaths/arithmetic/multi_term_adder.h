@@ -22,7 +22,9 @@ namespace gemmsim {
 //   to the grid 2^(M - F - extra_bits), F = adder_fraction_bits (default:
 //   the accumulator's mantissa bits); with sticky, each term keeps one more
 //   bit that ORs everything below it. The exact sum of the cut terms is
-//   rounded to min(mantissa bits, F + extra_bits) fraction bits.
+//   rounded to the accumulator's mantissa bits; with a negative extra_bits,
+//   to min(mantissa bits, F + extra_bits) fraction bits (a non-negative
+//   extra_bits widens the adder, never the result).
 // Only zero terms: -0 if all are -0, else +0 (-0 when rounding down). An
 // exact cancellation: +0 (-0 when rounding down).
 double AddTerms(std::span<const Term> products, double accumulator,

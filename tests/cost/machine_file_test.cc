@@ -124,6 +124,12 @@ TEST_CASE("bad machine files name the place and what was expected") {
     CHECK(LoadError(text).find("engine.count.bf17: unknown dtype") !=
           std::string::npos);
   }
+  SUBCASE("no engines at all") {
+    std::string text = kGood;
+    text.replace(text.find("{bf16: 1}"), 9, "{}");
+    CHECK(LoadError(text).find("engine.count: expected at least one dtype") !=
+          std::string::npos);
+  }
   SUBCASE("non-positive clock") {
     std::string text = kGood;
     text.replace(text.find("clock_ghz: 1"), 12, "clock_ghz: 0");
