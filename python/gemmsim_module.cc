@@ -122,9 +122,8 @@ std::string Estimate(const std::string& machine_name,
                      const std::vector<std::vector<int64_t>>& shapes,
                      const std::string& dtype, const std::string& trace_path) {
   if (cost::CanonicalDtype(dtype).empty()) {
-    throw ConfigError("dtype '" + dtype +
-                      "': expected bf16, fp16, fp8 (e4m3, e5m2), tf32, fp32 "
-                      "or int8");
+    throw ConfigError("dtype '" + dtype + "': expected one of " +
+                      cost::DtypeChoices());
   }
   if (shapes.empty() == trace_path.empty())
     throw ConfigError("estimate: give either shapes or trace");

@@ -101,9 +101,8 @@ void RunEstimate(const EstimateArgs& args) {
   if (args.trace.empty() == args.shape.empty())
     throw ConfigError("estimate: give either TRACE or --shape MxNxK[xB]");
   if (cost::CanonicalDtype(args.dtype).empty()) {
-    throw ConfigError("--dtype '" + args.dtype +
-                      "': expected bf16, fp16, fp8 (e4m3, e5m2), tf32, fp32 "
-                      "or int8");
+    throw ConfigError("--dtype '" + args.dtype + "': expected one of " +
+                      cost::DtypeChoices());
   }
   CheckOutputPaths({{"--json", args.json}});
   const cost::Machine machine = LoadMachine(args.machine, args.sets);

@@ -71,11 +71,15 @@ std::vector<cost::Geometry> ParseGeometryList(const YamlValue& v) {
   return list;
 }
 
+// The canonical dtypes (cost::CanonicalDtype) a machine file keys engines by.
+const std::string kEngineDtypes =
+    "bf16, fp16, fp8, fp6, fp4, tf32, fp32, fp64, int8 or int4";
+
 std::string ParseDtypeKey(const YamlValue& map, const std::string& key) {
   const std::string canonical = cost::CanonicalDtype(key);
   if (canonical.empty() || canonical != key) {
-    map.Require(key).Fail("unknown dtype '" + key +
-                          "': expected bf16, fp16, fp8, tf32, fp32 or int8");
+    map.Require(key).Fail("unknown dtype '" + key + "': expected " +
+                          kEngineDtypes);
   }
   return canonical;
 }
@@ -93,8 +97,8 @@ void ParseFallback(const YamlValue& v, cost::Machine* m) {
       const YamlValue to = f->Require(key);
       const std::string text = to.Scalar("a dtype or none");
       if (text != "none" && cost::CanonicalDtype(text) != text) {
-        to.Fail("unknown dtype '" + text +
-                "': expected bf16, fp16, fp8, tf32, fp32, int8 or none");
+        to.Fail("unknown dtype '" + text + "': expected " + kEngineDtypes +
+                " or none");
       }
       if (text == from) to.Fail("a dtype cannot fall back to itself");
       if (text != "none" && !m->dtypes.count(text))
@@ -102,7 +106,8 @@ void ParseFallback(const YamlValue& v, cost::Machine* m) {
       given[from] = text;
     }
   }
-  for (const char* d : {"bf16", "fp16", "fp8", "tf32", "fp32", "int8"}) {
+  for (const char* d : {"bf16", "fp16", "fp8", "fp6", "fp4", "tf32", "fp32",
+                        "fp64", "int8", "int4"}) {
     const std::string to = cost::DefaultFallback(*m, d);
     if (!to.empty()) m->fallback[d] = to;
   }

@@ -114,7 +114,7 @@ TraceGemm ReadGemm(const YamlValue& v, int64_t index,
   if (auto d = v.Get("dtype")) {
     g.dtype = d->Scalar("an operand type");
     if (cost::CanonicalDtype(g.dtype).empty())
-      d->Expected("bf16, fp16, fp8 (e4m3, e5m2), tf32, fp32 or int8");
+      d->Expected(cost::DtypeChoices());
   }
   if (auto a = v.Get("a")) g.a = ReadTensorRef(*a, trace_path, folder);
   if (auto b = v.Get("b")) g.b = ReadTensorRef(*b, trace_path, folder);

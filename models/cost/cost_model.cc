@@ -47,10 +47,12 @@ double ComputeCycles(const Machine& machine, const DtypeEngines& e,
 // Bytes one run moves to and from memory (README: "Memory").
 double MemoryBytes(const Machine& machine, const Geometry& g,
                    const GemmShape& s) {
-  const double in = static_cast<double>(DtypeBytes(CanonicalDtype(s.dtype)));
-  const double out = std::max(2.0, in);
-  const double a = static_cast<double>(s.m) * s.k * in;
-  const double b = static_cast<double>(s.k) * s.n * in;
+  // Operands in their own format (packed, block scales along K); the output
+  // at least 16-bit (bf16 for sub-16-bit inputs, as FP8/FP4 GEMMs write it).
+  const OperandStorage in = StorageOf(s.dtype);
+  const double out = std::max(2.0, in.element_bytes);
+  const double a = OperandBytes(in, s.m, s.k);
+  const double b = OperandBytes(in, s.n, s.k);
   const double d = static_cast<double>(s.m) * s.n * out;
   // Half the SRAM holds the resident panel; the other half buffers what
   // streams in next.
@@ -60,7 +62,8 @@ double MemoryBytes(const Machine& machine, const Geometry& g,
     // Keep a K x nb panel of B (or an mb x K panel of A) resident and stream
     // the other operand once per panel; panels are whole tiles wide.
     const auto passes = [&](int64_t size, int64_t tile) {
-      const double fit = budget / (static_cast<double>(s.k) * in);
+      const double row = OperandBytes(in, 1, s.k) - in.tensor_bytes;
+      const double fit = budget / row;
       const int64_t panel =
           std::max<int64_t>(tile, static_cast<int64_t>(fit) / tile * tile);
       return static_cast<double>(CeilDiv(size, panel));

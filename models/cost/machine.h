@@ -61,11 +61,35 @@ struct Machine {
 const char* DataflowName(Dataflow d);
 const char* OverlapName(Overlap o);
 
-// "bf16", "fp16", "fp8" (e4m3, e5m2 and their variants), "tf32", "fp32",
-// "int8"; "" for a name the model does not know.
+// The engine dtype a GEMM's operand type runs as: "bf16", "fp16", "tf32",
+// "fp32", "fp64", "int8", "int4", "fp8" (every 8-bit float: e4m3, e5m2 and
+// their variants, e3m4, e8m0fnu), "fp6" (e3m2fn, e2m3fn), "fp4" (e2m1fn);
+// the block-scaled mxfp8, mxfp6, mxfp4 and nvfp4 run as their element type.
+// Accepts every format name of SpecFormatNames (datapaths/formats), the
+// canonical names and a few aliases; "" for a name the model does not know.
 std::string CanonicalDtype(const std::string& name);
-// Bytes per operand element of a canonical dtype.
-int64_t DtypeBytes(const std::string& canonical);
+
+// The names CanonicalDtype accepts, for error messages: "bf16, fp16, ...".
+const std::string& DtypeChoices();
+
+// How one operand of type `dtype` (any name CanonicalDtype knows) is stored
+// in memory: packed elements plus block scales along K (SPEC.md "Machines
+// and throughput"). MX: one E8M0 byte per 32 elements; NVFP4: one E4M3 byte
+// per 16 elements plus one FP32 scale per tensor.
+struct OperandStorage {
+  double element_bytes = 0;  // packed: e2m1fn 0.5, e3m2fn 0.75
+  int64_t block = 0;         // elements along K per scale; 0: no scales
+  double scale_bytes = 0;    // per block
+  double tensor_bytes = 0;   // per tensor (NVFP4's FP32 scale)
+};
+OperandStorage StorageOf(const std::string& dtype);
+
+// Bytes of a `rows` x `k` operand (K the reduction dimension), scales
+// included; a partial block along K still has its scale.
+double OperandBytes(const OperandStorage& s, int64_t rows, int64_t k);
+
+// Bytes per operand element of `dtype` (packed, no scales).
+double DtypeBytes(const std::string& dtype);
 
 // The dtype whose engines run GEMMs of canonical `dtype` on `machine`: the
 // dtype itself where it has engines, else its `fallback` entry; "" for
@@ -73,12 +97,17 @@ int64_t DtypeBytes(const std::string& canonical);
 std::string EngineDtype(const Machine& machine, const std::string& dtype);
 
 // The fallback a machine gets for canonical `dtype` when its file names
-// none; "" for none. Only fp32 has one: without fp32 engines, fp32 operands
-// run on tf32 engines (what cuBLAS does for fp32 with TF32 allowed, and
-// cuDNN's default for convolutions in PyTorch), else on bf16 engines (a
-// framework lowering fp32 matmuls to bf16, as PyTorch's
-// set_float32_matmul_precision("medium") allows). Every other dtype without
-// engines stays an error rather than silently priced as something else.
+// none; "" for none. Without engines of their own:
+//   - fp32 runs on tf32 engines (what cuBLAS does for fp32 with TF32
+//     allowed, and cuDNN's default for convolutions in PyTorch), else on
+//     bf16 engines (a framework lowering fp32 matmuls to bf16, as PyTorch's
+//     set_float32_matmul_precision("medium") allows);
+//   - fp6 and fp4 run on fp8 engines (Hopper-class GPUs: low-precision
+//     weights widened to FP8 in registers), else on bf16, else fp16 engines
+//     (weight-only quantised kernels on machines without FP8);
+//   - int4 runs on int8 engines, else bf16 (same reasoning).
+// Every other dtype without engines (fp64 on every preset) stays an error
+// rather than silently priced as something else.
 std::string DefaultFallback(const Machine& machine, const std::string& dtype);
 
 }  // namespace gemmsim::cost

@@ -18,8 +18,8 @@ GemmShape Shape(int64_t m, int64_t n, int64_t k, const char* dtype = "bf16") {
 
 TEST_CASE("compute time never falls as M, N or K grows") {
   int cases = 0;
-  for (const char* name :
-       {"gaudi2", "gaudi3", "h100", "systolic-128", "mac-array-8x8"}) {
+  for (const char* name : {"gaudi2", "gaudi3", "h100", "systolic-128",
+                           "mac-array-8x8", "b200", "mi300x"}) {
     const Machine machine = app::LoadMachine(name);
     double previous_m = 0, previous_n = 0, previous_k = 0;
     for (int64_t size = 1; size <= 2048; size += 37) {

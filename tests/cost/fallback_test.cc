@@ -31,10 +31,8 @@ cost::GemmShape Shape(int64_t m, int64_t n, int64_t k, std::string dtype) {
 
 // The engines each preset runs fp32 on (its file says why).
 const std::map<std::string, std::string> kFp32Engine = {
-    {"gaudi2", "bf16"},
-    {"gaudi3", "bf16"},
-    {"h100", "tf32"},
-    {"mac-array-8x8", "fp32"},
+    {"b200", "tf32"},        {"gaudi2", "bf16"},        {"gaudi3", "bf16"},
+    {"h100", "tf32"},        {"mac-array-8x8", "fp32"}, {"mi300x", "fp32"},
     {"systolic-128", "fp32"}};
 
 TEST_CASE("fp32 runs on every preset, on the engines its file names") {

@@ -45,8 +45,9 @@ std::string LoadError(const std::string& text,
 
 TEST_CASE("every preset loads, with the published peaks") {
   const std::vector<std::string> names = MachinePresetNames();
-  CHECK(names == std::vector<std::string>{"gaudi2", "gaudi3", "h100",
-                                          "mac-array-8x8", "systolic-128"});
+  CHECK(names == std::vector<std::string>{"b200", "gaudi2", "gaudi3", "h100",
+                                          "mac-array-8x8", "mi300x",
+                                          "systolic-128"});
   int cases = 0;
   for (const std::string& name : names) {
     const cost::Machine m = LoadMachine(name);
@@ -55,7 +56,7 @@ TEST_CASE("every preset loads, with the published peaks") {
     CHECK(MachineToJson(m)["name"] == name);
     ++cases;
   }
-  CHECK(cases == 5);
+  CHECK(cases == 7);
   CHECK(cost::PeakTflops(LoadMachine("gaudi2"), "bf16") ==
         doctest::Approx(432.5).epsilon(0.002));
   CHECK(cost::PeakTflops(LoadMachine("gaudi2"), "fp8") ==
