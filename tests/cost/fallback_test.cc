@@ -113,13 +113,19 @@ TEST_CASE("machine files default the fp32 fallback and --set changes it") {
   };
   CHECK(load("{bf16: 1}").fallback.at("fp32") == "bf16");
   CHECK(load("{bf16: 1, tf32: 1}").fallback.at("fp32") == "tf32");
-  CHECK(load("{bf16: 1, fp32: 1}").fallback.empty());
-  CHECK(load("{fp8: 1}").fallback.empty());
+  // fp32 engines of its own: no fp32 fallback (fp6/fp4/int4 get theirs).
+  CHECK(load("{bf16: 1, fp32: 1}").fallback.count("fp32") == 0);
+  CHECK(load("{bf16: 1, fp32: 1}").fallback.at("fp4") == "bf16");
+  // Neither tf32 nor bf16 engines: nothing to run fp32 on.
+  CHECK(load("{fp8: 1}").fallback.count("fp32") == 0);
+  CHECK(load("{fp8: 1}").fallback.at("fp4") == "fp8");
   CHECK(load("{bf16: 1, tf32: 1}", {"engine.fallback.fp32=bf16"})
             .fallback.at("fp32") == "bf16");
   CHECK(load("{bf16: 1, fp16: 1}", {"engine.fallback.tf32=fp16"})
             .fallback.at("tf32") == "fp16");
-  CHECK(load("{bf16: 1}", {"engine.fallback.fp32=none"}).fallback.empty());
+  CHECK(
+      load("{bf16: 1}", {"engine.fallback.fp32=none"}).fallback.count("fp32") ==
+      0);
   CHECK(MachineToJson(LoadMachine("gaudi2"))["engine"]["fallback"]["fp32"] ==
         "bf16");
 }
