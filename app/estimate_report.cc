@@ -2,6 +2,7 @@
 
 #include "app/config/machine_file.h"
 #include "app/report_json.h"
+#include "app/trace/trace.h"
 
 namespace gemmsim::app {
 namespace {
@@ -15,6 +16,17 @@ nlohmann::json CostJson(const cost::Cost& c) {
 }
 
 }  // namespace
+
+std::vector<cost::GemmShape> TraceShapes(const std::string& trace_path,
+                                         const std::string& csv_dtype) {
+  const Trace trace = ReadTrace(trace_path);
+  std::vector<cost::GemmShape> gemms;
+  for (const TraceGemm& g : trace.gemms) {
+    gemms.push_back(ShapeOf(g));
+    if (trace.kind == TraceKind::kCsv) gemms.back().dtype = csv_dtype;
+  }
+  return gemms;
+}
 
 bool FellBack(const cost::GemmShape& g, const cost::Cost& c) {
   return !c.engine_dtype.empty() &&

@@ -4,11 +4,17 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "models/cost/cost_model.h"
 
 namespace gemmsim::app {
+
+// The shapes of a trace file's GEMMs, as estimate prices them: a CSV names
+// no operand type, so its GEMMs are `csv_dtype`. Throws ReadTrace's errors.
+std::vector<cost::GemmShape> TraceShapes(const std::string& trace_path,
+                                         const std::string& csv_dtype);
 
 // Whether the machine's fallback ran the GEMM on another dtype's engines
 // (SPEC: "the report says which").

@@ -22,7 +22,6 @@
 #include "app/formats_report.h"
 #include "app/gemm_run.h"
 #include "app/quantize_tensor.h"
-#include "app/trace/trace.h"
 #include "app/validate/validate_run.h"
 #include "datapaths/error.h"
 #include "python/array_tensor.h"
@@ -129,13 +128,7 @@ std::string Estimate(const std::string& machine_name,
     throw ConfigError("estimate: give either shapes or trace");
   const cost::Machine machine = app::LoadMachine(machine_name, sets);
   std::vector<cost::GemmShape> gemms;
-  if (!trace_path.empty()) {
-    const app::Trace trace = app::ReadTrace(trace_path);
-    for (const app::TraceGemm& g : trace.gemms) {
-      gemms.push_back(app::ShapeOf(g));
-      if (trace.kind == app::TraceKind::kCsv) gemms.back().dtype = dtype;
-    }
-  }
+  if (!trace_path.empty()) gemms = app::TraceShapes(trace_path, dtype);
   for (size_t i = 0; i < shapes.size(); ++i) {
     const std::vector<int64_t>& d = shapes[i];
     const bool ok =

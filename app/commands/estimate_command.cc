@@ -15,7 +15,6 @@
 #include "app/config/machine_file.h"
 #include "app/estimate_report.h"
 #include "app/report_json.h"
-#include "app/trace/trace.h"
 #include "datapaths/error.h"
 #include "io/atomic_file.h"
 #include "io/utf8.h"
@@ -108,12 +107,7 @@ void RunEstimate(const EstimateArgs& args) {
   const cost::Machine machine = LoadMachine(args.machine, args.sets);
   std::vector<cost::GemmShape> gemms;
   if (args.shape.empty()) {
-    const Trace trace = ReadTrace(args.trace);
-    for (const TraceGemm& g : trace.gemms) {
-      gemms.push_back(ShapeOf(g));
-      // A CSV names no operand type: --dtype gives it.
-      if (trace.kind == TraceKind::kCsv) gemms.back().dtype = args.dtype;
-    }
+    gemms = TraceShapes(args.trace, args.dtype);  // a CSV's dtype: --dtype
   } else {
     gemms.push_back(ParseShape(args.shape));
     gemms.back().dtype = args.dtype;
