@@ -10,24 +10,28 @@ namespace gemmsim::python {
 namespace py = pybind11;
 namespace {
 
+// The element types NumPy and the io layer share: NumPy's kind letter and
+// name for each (the item size is io::dtype_size). bf16 and the FP8 kinds
+// have no NumPy dtype.
+struct NumpyType {
+  char kind;
+  io::DType dtype;
+  const char* name;
+};
+constexpr NumpyType kNumpyTypes[] = {
+    {'f', io::DType::kF16, "float16"}, {'f', io::DType::kF32, "float32"},
+    {'f', io::DType::kF64, "float64"}, {'u', io::DType::kU8, "uint8"},
+    {'u', io::DType::kU16, "uint16"},  {'u', io::DType::kU32, "uint32"},
+    {'u', io::DType::kU64, "uint64"},  {'i', io::DType::kI8, "int8"},
+    {'i', io::DType::kI16, "int16"},   {'i', io::DType::kI32, "int32"},
+    {'i', io::DType::kI64, "int64"},
+};
+
 // NumPy's kind letter and item size to the io layer's element type.
 bool DTypeOf(char kind, py::ssize_t size, io::DType* out) {
-  struct Entry {
-    char kind;
-    py::ssize_t size;
-    io::DType dtype;
-  };
-  static constexpr Entry kTable[] = {
-      {'f', 2, io::DType::kF16}, {'f', 4, io::DType::kF32},
-      {'f', 8, io::DType::kF64}, {'u', 1, io::DType::kU8},
-      {'u', 2, io::DType::kU16}, {'u', 4, io::DType::kU32},
-      {'u', 8, io::DType::kU64}, {'i', 1, io::DType::kI8},
-      {'i', 2, io::DType::kI16}, {'i', 4, io::DType::kI32},
-      {'i', 8, io::DType::kI64},
-  };
-  for (const Entry& e : kTable) {
-    if (e.kind == kind && e.size == size) {
-      *out = e.dtype;
+  for (const NumpyType& t : kNumpyTypes) {
+    if (t.kind == kind && io::dtype_size(t.dtype) == size) {
+      *out = t.dtype;
       return true;
     }
   }
@@ -35,34 +39,11 @@ bool DTypeOf(char kind, py::ssize_t size, io::DType* out) {
 }
 
 std::string NumpyDtypeName(io::DType dtype) {
-  switch (dtype) {
-    case io::DType::kF16:
-      return "float16";
-    case io::DType::kF32:
-      return "float32";
-    case io::DType::kF64:
-      return "float64";
-    case io::DType::kU8:
-      return "uint8";
-    case io::DType::kU16:
-      return "uint16";
-    case io::DType::kU32:
-      return "uint32";
-    case io::DType::kU64:
-      return "uint64";
-    case io::DType::kI8:
-      return "int8";
-    case io::DType::kI16:
-      return "int16";
-    case io::DType::kI32:
-      return "int32";
-    case io::DType::kI64:
-      return "int64";
-    default:
-      // The readers' FP8 and bf16 dtypes: the jobs never return them.
-      throw Error(ExitCode::kInternal,
-                  "no NumPy dtype for " + std::string(io::dtype_name(dtype)));
-  }
+  for (const NumpyType& t : kNumpyTypes)
+    if (t.dtype == dtype) return t.name;
+  // The readers' FP8 and bf16 dtypes: the jobs never return them.
+  throw Error(ExitCode::kInternal,
+              "no NumPy dtype for " + std::string(io::dtype_name(dtype)));
 }
 
 }  // namespace
