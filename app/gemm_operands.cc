@@ -146,15 +146,8 @@ std::vector<double> RoundViaFloat32(const Format& f,
                                     const std::vector<double>& x,
                                     const EncodeOptions& o,
                                     const RandomKey& key) {
-  std::vector<Code> codes(x.size());
-  {
-    const std::vector<float> narrow_in(x.begin(), x.end());
-    EncodeFloat32(f, narrow_in, std::span<Code>(codes), o, key);
-  }
-  const auto table = SharedDecodeTable(f);
-  std::vector<double> out(x.size());
-  for (size_t i = 0; i < codes.size(); ++i) out[i] = (*table)[codes[i]];
-  return out;
+  const std::vector<float> narrow(x.begin(), x.end());  // exact: checked
+  return RoundFloat32Values<Code>(f, narrow, o, key);
 }
 
 std::vector<double> RoundAll(const Format& f, const std::vector<double>& x,
