@@ -20,6 +20,12 @@ import torch
 import torch.nn.functional as F
 
 import gemmsim as _gemmsim
+from gemmsim._convert import error as _error_of
+
+
+def _error(message):
+    """A usage error (exit code 2, as the CLI gives for bad options)."""
+    return _error_of(message, 2)
 
 
 def _spec(numerics):
@@ -31,12 +37,12 @@ def _spec(numerics):
     if isinstance(numerics, dict):
         unknown = set(numerics) - {"numerics", "set", "seed"}
         if "numerics" not in numerics or unknown:
-            raise _gemmsim.Error(
+            raise _error(
                 "a pass's numerics dict needs 'numerics' and may have 'set' "
                 f"and 'seed'; found keys {sorted(numerics)}")
         return (numerics["numerics"], numerics.get("set"),
                 numerics.get("seed"))
-    raise _gemmsim.Error(
+    raise _error(
         "a pass's numerics is a preset name, a YAML path, a dict "
         f"{{'numerics': ..., 'set': ...}} or None; found {numerics!r}")
 
@@ -91,7 +97,7 @@ def matmul(a, b, numerics="h100-e4m3-fp32", grad_numerics=None,
     runs that GEMM natively. a and b must be at least 2-D.
     """
     if a.dim() < 2 or b.dim() < 2:
-        raise _gemmsim.Error("gemmsim.torch.matmul: a and b must be at "
+        raise _error("gemmsim.torch.matmul: a and b must be at "
                              f"least 2-D; found {a.dim()}-D and {b.dim()}-D")
     gi = grad_input if grad_input is not None else grad_numerics
     gw = grad_weight if grad_weight is not None else grad_numerics

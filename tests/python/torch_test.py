@@ -183,8 +183,9 @@ class Emulate(unittest.TestCase):
         with self.assertRaises(gemmsim.Error) as ctx:
             gt.matmul(a, a.t(), numerics="no-such-preset")
         self.assertEqual(ctx.exception.exit_code, 2)
-        with self.assertRaises(gemmsim.Error):
+        with self.assertRaises(gemmsim.Error) as ctx:
             gt.matmul(torch.ones(3), torch.ones(3, 2))
+        self.assertEqual(ctx.exception.exit_code, 2)
 
 
 if __name__ == "__main__":
