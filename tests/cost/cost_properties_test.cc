@@ -6,20 +6,15 @@
 #include "app/config/machine_file.h"
 #include "models/cost/cost_model.h"
 #include "models/cost/systolic_formula.h"
+#include "tests/cost/gemm_shape.h"
 
 namespace gemmsim::cost {
 namespace {
 
-GemmShape Shape(int64_t m, int64_t n, int64_t k, const char* dtype = "bf16") {
-  GemmShape s;
-  s.m = m, s.n = n, s.k = k, s.dtype = dtype;
-  return s;
-}
-
 TEST_CASE("compute time never falls as M, N or K grows") {
   int cases = 0;
-  for (const char* name : {"gaudi2", "gaudi3", "h100", "systolic-128",
-                           "mac-array-8x8", "b200", "mi300x"}) {
+  const std::vector<std::string> presets = app::MachinePresetNames();
+  for (const std::string& name : presets) {
     const Machine machine = app::LoadMachine(name);
     double previous_m = 0, previous_n = 0, previous_k = 0;
     for (int64_t size = 1; size <= 2048; size += 37) {
@@ -38,6 +33,7 @@ TEST_CASE("compute time never falls as M, N or K grows") {
       ++cases;
     }
   }
+  CHECK(presets.size() == 7);
   CHECK(cases == 7 * 56);  // 7 machines, sizes 1, 38, ..., 2036
 }
 

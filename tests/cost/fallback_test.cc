@@ -12,6 +12,7 @@
 #include "datapaths/error.h"
 #include "models/cost/cost_model.h"
 #include "tests/cli/run_gemmsim.h"
+#include "tests/cost/gemm_shape.h"
 
 namespace gemmsim::app {
 namespace {
@@ -21,13 +22,7 @@ using testing::RunGemmsim;
 using testing::TempDir;
 using testing::WriteBytes;
 
-cost::GemmShape Shape(int64_t m, int64_t n, int64_t k, std::string dtype) {
-  cost::GemmShape s;
-  s.name = "g";
-  s.m = m, s.n = n, s.k = k;
-  s.dtype = std::move(dtype);
-  return s;
-}
+using cost::Shape;
 
 // The engines each preset runs fp32 on (its file says why).
 const std::map<std::string, std::string> kFp32Engine = {

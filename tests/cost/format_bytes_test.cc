@@ -11,6 +11,7 @@
 #include "datapaths/formats/format.h"
 #include "models/cost/cost_model.h"
 #include "tests/cli/run_gemmsim.h"
+#include "tests/cost/gemm_shape.h"
 
 namespace gemmsim::app {
 namespace {
@@ -19,13 +20,7 @@ using testing::ReadBytes;
 using testing::RunGemmsim;
 using testing::TempDir;
 
-cost::GemmShape Shape(int64_t m, int64_t n, int64_t k, std::string dtype) {
-  cost::GemmShape s;
-  s.name = "g";
-  s.m = m, s.n = n, s.k = k;
-  s.dtype = std::move(dtype);
-  return s;
-}
+using cost::Shape;
 
 TEST_CASE("every format name is a dtype, its bytes its bits packed") {
   int cases = 0;

@@ -3,6 +3,8 @@
 // pass on the autograd thread, non-GEMM and GPU events).
 #include <doctest/doctest.h>
 
+#include <span>
+
 #include "app/trace/trace.h"
 #include "tests/cli/run_gemmsim.h"
 #include "tests/traces/trace_test_util.h"
@@ -67,6 +69,26 @@ struct Expected {
   const char* dtype;
 };
 
+// Checks t's GEMMs against `expected`, in order; returns how many it checked.
+int CheckGemms(const Trace& t, std::span<const Expected> expected) {
+  REQUIRE(t.gemms.size() == expected.size());
+  int checked = 0;
+  for (size_t i = 0; i < t.gemms.size(); ++i) {
+    const TraceGemm& g = t.gemms[i];
+    const Expected& e = expected[i];
+    CAPTURE(e.name);
+    CHECK(g.name == e.name);
+    CHECK(g.m == e.m);
+    CHECK(g.n == e.n);
+    CHECK(g.k == e.k);
+    CHECK(g.batch == e.batch);
+    CHECK(g.count == e.count);
+    CHECK(g.dtype == e.dtype);
+    ++checked;
+  }
+  return checked;
+}
+
 TEST_CASE("profiler JSON: leaf GEMMs only, grouped with counts") {
   const Trace t =
       ReadTrace(std::string(GEMMSIM_TEST_DATA_DIR) + "/profiler_sample.json");
@@ -87,22 +109,7 @@ TEST_CASE("profiler JSON: leaf GEMMs only, grouped with counts") {
       {"mm 1024x768x2304", 1024, 768, 2304, 1, 1, "bf16"},
       {"mm 768x2304x1024", 768, 2304, 1024, 1, 1, "bf16"},
   };
-  REQUIRE(t.gemms.size() == std::size(expected));
-  int checked = 0;
-  for (size_t i = 0; i < t.gemms.size(); ++i) {
-    const TraceGemm& g = t.gemms[i];
-    const Expected& e = expected[i];
-    CAPTURE(e.name);
-    CHECK(g.name == e.name);
-    CHECK(g.m == e.m);
-    CHECK(g.n == e.n);
-    CHECK(g.k == e.k);
-    CHECK(g.batch == e.batch);
-    CHECK(g.count == e.count);
-    CHECK(g.dtype == e.dtype);
-    ++checked;
-  }
-  CHECK(checked == 6);
+  CHECK(CheckGemms(t, expected) == 6);
   CHECK(t.gemms[0].place.ends_with("traceEvents[5] (aten::addmm)"));
 }
 
@@ -242,22 +249,7 @@ TEST_CASE("profiler JSON: baddbmm, addbmm, mv, addmv, convolutions") {
       // grad_weight, twice (the second event's mask asks for it only).
       {"convolution_backward wgrad 3x18x50x2", 3, 18, 50, 2, 2, "fp32"},
   };
-  REQUIRE(t.gemms.size() == std::size(expected));
-  int checked = 0;
-  for (size_t i = 0; i < t.gemms.size(); ++i) {
-    const TraceGemm& g = t.gemms[i];
-    const Expected& e = expected[i];
-    CAPTURE(e.name);
-    CHECK(g.name == e.name);
-    CHECK(g.m == e.m);
-    CHECK(g.n == e.n);
-    CHECK(g.k == e.k);
-    CHECK(g.batch == e.batch);
-    CHECK(g.count == e.count);
-    CHECK(g.dtype == e.dtype);
-    ++checked;
-  }
-  CHECK(checked == 6);
+  CHECK(CheckGemms(t, expected) == 6);
 }
 
 }  // namespace
